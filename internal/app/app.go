@@ -1,0 +1,118 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"golang.org/x/sync/errgroup"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/metadata"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/cache"
+
+	"github.com/kube-zen/zen-watcher/internal/config"
+	"github.com/kube-zen/zen-watcher/internal/eventindex"
+	"github.com/kube-zen/zen-watcher/internal/health"
+	"github.com/kube-zen/zen-watcher/internal/server"
+	"github.com/kube-zen/zen-watcher/internal/version"
+)
+
+// Readiness conditions, as named in the /ready body.
+const (
+	condAPIServer = "apiserver"
+	condCRD       = "crd"
+	condCaches    = "caches"
+)
+
+// Options is everything Run needs. Tests fill it directly; main fills it
+// from flags and the environment.
+type Options struct {
+	Config     config.Config
+	RESTConfig *rest.Config
+	Logger     *slog.Logger
+	// Registry receives every metric; a fresh one per Run keeps tests apart.
+	Registry *prometheus.Registry
+	// Listener, when set, is served instead of listening on WatcherPort.
+	Listener net.Listener
+}
+
+// Run serves until ctx ends, then shuts down gracefully within
+// Config.ShutdownTimeout. It returns an error only for failures that make
+// serving impossible, such as a port already in use.
+func Run(ctx context.Context, opts Options) error {
+	cfg, log := opts.Config, opts.Logger
+	rc := rest.CopyConfig(opts.RESTConfig)
+	rc.UserAgent = "zen-watcher/" + version.Version
+
+	disc, err := discovery.NewDiscoveryClientForConfig(withTimeout(rc))
+	if err != nil {
+		return fmt.Errorf("building discovery client: %w", err)
+	}
+	meta, err := metadata.NewForConfig(rc)
+	if err != nil {
+		return fmt.Errorf("building metadata client: %w", err)
+	}
+
+	ready := health.NewReadiness(condAPIServer, condCRD, condCaches)
+	index := eventindex.New(meta, 0)
+	opts.Registry.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		version.NewBuildInfoCollector(),
+		index,
+	)
+
+	ln := opts.Listener
+	if ln == nil {
+		if ln, err = net.Listen("tcp", ":"+strconv.Itoa(cfg.WatcherPort)); err != nil {
+			return fmt.Errorf("listening on WATCHER_PORT %d: %w", cfg.WatcherPort, err)
+		}
+	}
+	srv := server.New(server.NewHandler(server.Options{Readiness: ready, Gatherer: opts.Registry, Logger: log}), log)
+
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		log.Info("serving", "address", ln.Addr().String(), "version", version.Version)
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("serving HTTP: %w", err)
+		}
+		return nil
+	})
+	g.Go(func() error {
+		<-gctx.Done()
+		log.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+		defer cancel()
+		if err := srv.Shutdown(sctx); err != nil {
+			return fmt.Errorf("shutting down HTTP server: %w", err)
+		}
+		return nil
+	})
+	g.Go(func() error {
+		c := &clusterWatch{discovery: disc, readiness: ready, interval: cfg.WatchInterval, log: log}
+		c.run(gctx, func() { startIndex(gctx, g, index, ready, log) })
+		return nil
+	})
+	return g.Wait()
+}
+
+// startIndex runs the event index and marks the caches condition once its
+// initial list has loaded.
+func startIndex(ctx context.Context, g *errgroup.Group, index *eventindex.Index, ready *health.Readiness, log *slog.Logger) {
+	ready.Set(condCaches, errors.New("waiting for the ZenAgentEvent index to sync"))
+	g.Go(func() error { index.Run(ctx); return nil })
+	g.Go(func() error {
+		if cache.WaitForCacheSync(ctx.Done(), index.HasSynced) {
+			ready.Set(condCaches, nil)
+			log.Info("caches synced")
+		}
+		return nil
+	})
+}

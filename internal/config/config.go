@@ -1,0 +1,128 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+)
+
+// BehaviorMode selects which findings are stored.
+type BehaviorMode string
+
+// Behavior modes.
+const (
+	BehaviorAll          BehaviorMode = "all"
+	BehaviorConservative BehaviorMode = "conservative"
+	BehaviorSecurityOnly BehaviorMode = "security-only"
+	BehaviorCustom       BehaviorMode = "custom"
+)
+
+// Config is the daemon's whole configuration, read once at start.
+type Config struct {
+	// WatchInterval is how often sources re-check what the cluster serves.
+	WatchInterval time.Duration
+	// DedupWindow is zero when a finding is never stored twice; otherwise a
+	// recurrence later than this after lastSeen becomes a new event.
+	DedupWindow time.Duration
+	// EventNamespace receives findings that have no namespace of their own.
+	EventNamespace string
+	// WatchNamespace scopes namespaced watches; empty means all namespaces.
+	WatchNamespace string
+	// BehaviorMode selects which findings are stored.
+	BehaviorMode BehaviorMode
+	// FalcoBufferSize and AuditBufferSize bound the webhook intake queues.
+	FalcoBufferSize int
+	AuditBufferSize int
+	// WatcherPort is the port of the one HTTP server (health, metrics, webhooks).
+	WatcherPort int
+	// LogLevel is the minimum level written to the log.
+	LogLevel slog.Level
+	// ShutdownTimeout bounds graceful shutdown after SIGTERM.
+	ShutdownTimeout time.Duration
+	// ToolNamespaces maps each tool to the namespace its pods run in, for
+	// tool detection.
+	ToolNamespaces ToolNamespaces
+}
+
+// ToolNamespaces holds the namespace each tool is expected to run in.
+type ToolNamespaces struct {
+	Trivy     string
+	Kyverno   string
+	Falco     string
+	KubeBench string
+	Checkov   string
+}
+
+// Getenv looks up one environment variable; os.LookupEnv fits, and tests
+// pass a map.
+type Getenv func(name string) (string, bool)
+
+// Load reads and validates every variable. The returned error, if any,
+// lists each invalid variable with its value and what is allowed.
+func Load(getenv Getenv) (Config, error) {
+	r := reader{getenv: getenv}
+	podNamespace := r.dnsLabel("POD_NAMESPACE", "")
+	defaultEventNamespace := "default"
+	if podNamespace != "" {
+		defaultEventNamespace = podNamespace
+	}
+	c := Config{
+		WatchInterval:   r.duration("WATCH_INTERVAL", 30*time.Second, time.Second, 24*time.Hour),
+		DedupWindow:     r.optionalDuration("DEDUP_WINDOW", time.Second, 365*24*time.Hour),
+		EventNamespace:  r.dnsLabel("EVENT_NAMESPACE", defaultEventNamespace),
+		WatchNamespace:  r.dnsLabel("WATCH_NAMESPACE", ""),
+		BehaviorMode:    BehaviorMode(r.oneOf("BEHAVIOR_MODE", string(BehaviorAll), string(BehaviorAll), string(BehaviorConservative), string(BehaviorSecurityOnly), string(BehaviorCustom))),
+		FalcoBufferSize: r.integer("FALCO_BUFFER_SIZE", 100, 1, 1_000_000),
+		AuditBufferSize: r.integer("AUDIT_BUFFER_SIZE", 200, 1, 1_000_000),
+		WatcherPort:     r.integer("WATCHER_PORT", 8080, 1, 65535),
+		LogLevel:        r.logLevel("LOG_LEVEL", slog.LevelInfo),
+		ShutdownTimeout: r.duration("SHUTDOWN_TIMEOUT", 25*time.Second, time.Second, 10*time.Minute),
+		ToolNamespaces: ToolNamespaces{
+			Trivy:     r.dnsLabel("TRIVY_NAMESPACE", "trivy-system"),
+			Kyverno:   r.dnsLabel("KYVERNO_NAMESPACE", "kyverno"),
+			Falco:     r.dnsLabel("FALCO_NAMESPACE", "falco"),
+			KubeBench: r.dnsLabel("KUBE_BENCH_NAMESPACE", "kube-bench"),
+			Checkov:   r.dnsLabel("CHECKOV_NAMESPACE", "checkov"),
+		},
+	}
+	if len(r.errs) > 0 {
+		return Config{}, &Error{Problems: r.errs}
+	}
+	return c, nil
+}
+
+// Error lists every invalid variable found by Load.
+type Error struct {
+	Problems []error
+}
+
+func (e *Error) Error() string {
+	msgs := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		msgs[i] = p.Error()
+	}
+	return "invalid configuration:\n  " + strings.Join(msgs, "\n  ")
+}
+
+// Unwrap exposes each problem to errors.Is and errors.As.
+func (e *Error) Unwrap() []error { return e.Problems }
+
+// VarError is one invalid variable.
+type VarError struct {
+	Name    string
+	Value   string
+	Allowed string
+}
+
+func (e *VarError) Error() string {
+	return fmt.Sprintf("%s=%q is invalid: %s", e.Name, e.Value, e.Allowed)
+}
+
+// IsConfigError reports whether err came from invalid configuration, which
+// the daemon answers with exit code 2.
+func IsConfigError(err error) bool {
+	var ce *Error
+	return errors.As(err, &ce)
+}

@@ -1,0 +1,174 @@
+package config
+
+import (
+	"errors"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(vars map[string]string) Getenv {
+	return func(name string) (string, bool) {
+		v, ok := vars[name]
+		return v, ok
+	}
+}
+
+func TestLoadDefaults(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil {
+		t.Fatalf("Load with empty env: %v", err)
+	}
+	want := Config{
+		WatchInterval:   30 * time.Second,
+		EventNamespace:  "default",
+		BehaviorMode:    BehaviorAll,
+		FalcoBufferSize: 100,
+		AuditBufferSize: 200,
+		WatcherPort:     8080,
+		LogLevel:        slog.LevelInfo,
+		ShutdownTimeout: 25 * time.Second,
+		ToolNamespaces: ToolNamespaces{
+			Trivy: "trivy-system", Kyverno: "kyverno", Falco: "falco", KubeBench: "kube-bench", Checkov: "checkov",
+		},
+	}
+	if c != want {
+		t.Errorf("defaults:\n got %+v\nwant %+v", c, want)
+	}
+}
+
+func TestLoadValidValues(t *testing.T) {
+	c, err := Load(env(map[string]string{
+		"WATCH_INTERVAL":       "1s",
+		"DEDUP_WINDOW":         " 24h ",
+		"POD_NAMESPACE":        "zen-system",
+		"WATCH_NAMESPACE":      "apps",
+		"BEHAVIOR_MODE":        "security-only",
+		"FALCO_BUFFER_SIZE":    "1",
+		"AUDIT_BUFFER_SIZE":    "1000000",
+		"WATCHER_PORT":         "65535",
+		"LOG_LEVEL":            "DEBUG",
+		"SHUTDOWN_TIMEOUT":     "5s",
+		"TRIVY_NAMESPACE":      "trivy",
+		"KYVERNO_NAMESPACE":    "policy",
+		"FALCO_NAMESPACE":      "runtime",
+		"KUBE_BENCH_NAMESPACE": "bench",
+		"CHECKOV_NAMESPACE":    "iac",
+	}))
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if c.WatchInterval != time.Second || c.DedupWindow != 24*time.Hour || c.WatchNamespace != "apps" ||
+		c.BehaviorMode != BehaviorSecurityOnly || c.FalcoBufferSize != 1 || c.AuditBufferSize != 1_000_000 ||
+		c.WatcherPort != 65535 || c.LogLevel != slog.LevelDebug || c.ShutdownTimeout != 5*time.Second {
+		t.Errorf("parsed values wrong: %+v", c)
+	}
+	if c.EventNamespace != "zen-system" {
+		t.Errorf("EventNamespace should default to POD_NAMESPACE, got %q", c.EventNamespace)
+	}
+	if (c.ToolNamespaces != ToolNamespaces{Trivy: "trivy", Kyverno: "policy", Falco: "runtime", KubeBench: "bench", Checkov: "iac"}) {
+		t.Errorf("tool namespaces wrong: %+v", c.ToolNamespaces)
+	}
+}
+
+func TestEventNamespaceOverridesPodNamespace(t *testing.T) {
+	c, err := Load(env(map[string]string{"POD_NAMESPACE": "zen-system", "EVENT_NAMESPACE": "security"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.EventNamespace != "security" {
+		t.Errorf("EventNamespace = %q, want security", c.EventNamespace)
+	}
+}
+
+func TestBlankMeansDefault(t *testing.T) {
+	c, err := Load(env(map[string]string{"WATCHER_PORT": "  ", "BEHAVIOR_MODE": ""}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.WatcherPort != 8080 || c.BehaviorMode != BehaviorAll {
+		t.Errorf("blank values should take defaults, got %+v", c)
+	}
+}
+
+func TestLoadRejectsBadValues(t *testing.T) {
+	namespaceVars := []string{"POD_NAMESPACE", "EVENT_NAMESPACE", "WATCH_NAMESPACE", "TRIVY_NAMESPACE", "KYVERNO_NAMESPACE", "FALCO_NAMESPACE", "KUBE_BENCH_NAMESPACE", "CHECKOV_NAMESPACE"}
+	badNamespaces := []string{"Upper", "has_underscore", "-leading", "trailing-", "a.b", strings.Repeat("a", 64), "spa ce", "ns\x00", "名前"}
+	type tc struct{ name, value, allowed string }
+	cases := []tc{
+		{"WATCH_INTERVAL", "0s", "between 1s"},
+		{"WATCH_INTERVAL", "999ms", "between 1s"},
+		{"WATCH_INTERVAL", "-5s", "between 1s"},
+		{"WATCH_INTERVAL", "30", "Go duration"},
+		{"WATCH_INTERVAL", "forever", "Go duration"},
+		{"WATCH_INTERVAL", "25h", "and 24h0m0s"},
+		{"DEDUP_WINDOW", "0", "empty (off)"},
+		{"DEDUP_WINDOW", "-1h", "empty (off)"},
+		{"DEDUP_WINDOW", "1d", "empty (off)"},
+		{"DEDUP_WINDOW", "500ms", "empty (off)"},
+		{"BEHAVIOR_MODE", "ALL", "one of all, conservative, security-only, custom"},
+		{"BEHAVIOR_MODE", "paranoid", "one of all"},
+		{"FALCO_BUFFER_SIZE", "0", "from 1 to 1000000"},
+		{"FALCO_BUFFER_SIZE", "-1", "from 1"},
+		{"FALCO_BUFFER_SIZE", "1e3", "whole number"},
+		{"FALCO_BUFFER_SIZE", "1000001", "to 1000000"},
+		{"FALCO_BUFFER_SIZE", "99999999999999999999999", "whole number"},
+		{"AUDIT_BUFFER_SIZE", "0", "from 1"},
+		{"AUDIT_BUFFER_SIZE", "12.5", "whole number"},
+		{"AUDIT_BUFFER_SIZE", "lots", "whole number"},
+		{"WATCHER_PORT", "0", "from 1 to 65535"},
+		{"WATCHER_PORT", "65536", "from 1 to 65535"},
+		{"WATCHER_PORT", ":8080", "whole number"},
+		{"WATCHER_PORT", "0x1F90", "whole number"},
+		{"LOG_LEVEL", "verbose", "debug, info, warn, error"},
+		{"LOG_LEVEL", "5", "debug, info, warn, error"},
+		{"SHUTDOWN_TIMEOUT", "0s", "between 1s"},
+		{"SHUTDOWN_TIMEOUT", "1h", "and 10m0s"},
+	}
+	for _, name := range namespaceVars {
+		for _, v := range badNamespaces {
+			cases = append(cases, tc{name, v, "RFC 1123 label"})
+		}
+	}
+	for _, c := range cases {
+		t.Run(c.name+"="+c.value, func(t *testing.T) {
+			_, err := Load(env(map[string]string{c.name: c.value}))
+			if err == nil {
+				t.Fatalf("Load accepted %s=%q", c.name, c.value)
+			}
+			if !IsConfigError(err) {
+				t.Fatalf("error is not a config error: %v", err)
+			}
+			var ve *VarError
+			if !errors.As(err, &ve) || ve.Name != c.name || ve.Value != strings.TrimSpace(c.value) {
+				t.Fatalf("error does not name %s=%q: %v", c.name, c.value, err)
+			}
+			msg := err.Error()
+			if !strings.Contains(msg, c.name) || !strings.Contains(msg, c.allowed) {
+				t.Errorf("message %q should name the variable and say %q", msg, c.allowed)
+			}
+		})
+	}
+}
+
+func TestLoadReportsEveryProblemAtOnce(t *testing.T) {
+	_, err := Load(env(map[string]string{
+		"WATCH_INTERVAL":  "never",
+		"WATCHER_PORT":    "http",
+		"BEHAVIOR_MODE":   "loud",
+		"EVENT_NAMESPACE": "Bad_NS",
+	}))
+	var ce *Error
+	if !errors.As(err, &ce) {
+		t.Fatalf("want *Error, got %v", err)
+	}
+	if len(ce.Problems) != 4 {
+		t.Fatalf("want 4 problems, got %d: %v", len(ce.Problems), err)
+	}
+	for _, name := range []string{"WATCH_INTERVAL", "WATCHER_PORT", "BEHAVIOR_MODE", "EVENT_NAMESPACE"} {
+		if !strings.Contains(err.Error(), name) {
+			t.Errorf("message lacks %s: %v", name, err)
+		}
+	}
+}

@@ -1,0 +1,111 @@
+package config
+
+import (
+	"fmt"
+	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"k8s.io/apimachinery/pkg/util/validation"
+)
+
+// reader parses variables and collects every problem instead of stopping at
+// the first, so Load can report them all at once.
+type reader struct {
+	getenv Getenv
+	errs   []error
+}
+
+// lookup returns the trimmed value; unset and blank both mean "use the default".
+func (r *reader) lookup(name string) (string, bool) {
+	v, ok := r.getenv(name)
+	if !ok {
+		return "", false
+	}
+	v = strings.TrimSpace(v)
+	return v, v != ""
+}
+
+func (r *reader) fail(name, value, allowed string) {
+	r.errs = append(r.errs, &VarError{Name: name, Value: value, Allowed: allowed})
+}
+
+func (r *reader) duration(name string, def, lo, hi time.Duration) time.Duration {
+	v, ok := r.lookup(name)
+	if !ok {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < lo || d > hi {
+		r.fail(name, v, fmt.Sprintf("want a Go duration between %s and %s, e.g. %s", lo, hi, def))
+		return def
+	}
+	return d
+}
+
+// optionalDuration is zero when unset, which callers read as "off".
+func (r *reader) optionalDuration(name string, lo, hi time.Duration) time.Duration {
+	v, ok := r.lookup(name)
+	if !ok {
+		return 0
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < lo || d > hi {
+		r.fail(name, v, fmt.Sprintf("want empty (off) or a Go duration between %s and %s, e.g. 24h", lo, hi))
+		return 0
+	}
+	return d
+}
+
+func (r *reader) integer(name string, def, lo, hi int) int {
+	v, ok := r.lookup(name)
+	if !ok {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		r.fail(name, v, fmt.Sprintf("want a whole number from %d to %d", lo, hi))
+		return def
+	}
+	return n
+}
+
+func (r *reader) oneOf(name, def string, allowed ...string) string {
+	v, ok := r.lookup(name)
+	if !ok {
+		return def
+	}
+	if !slices.Contains(allowed, v) {
+		r.fail(name, v, "want one of "+strings.Join(allowed, ", "))
+		return def
+	}
+	return v
+}
+
+func (r *reader) dnsLabel(name, def string) string {
+	v, ok := r.lookup(name)
+	if !ok {
+		return def
+	}
+	if errs := validation.IsDNS1123Label(v); len(errs) > 0 {
+		r.fail(name, v, "want a namespace name (RFC 1123 label): "+strings.Join(errs, "; "))
+		return def
+	}
+	return v
+}
+
+func (r *reader) logLevel(name string, def slog.Level) slog.Level {
+	v, ok := r.lookup(name)
+	if !ok {
+		return def
+	}
+	levels := map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "warning": slog.LevelWarn, "error": slog.LevelError}
+	l, found := levels[strings.ToLower(v)]
+	if !found {
+		r.fail(name, v, "want one of debug, info, warn, error")
+		return def
+	}
+	return l
+}

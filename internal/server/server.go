@@ -1,0 +1,79 @@
+package server
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// ReadinessSource reports each unmet readiness condition with its reason.
+type ReadinessSource interface {
+	Missing() map[string]string
+}
+
+// Options are what the server needs from the rest of the daemon.
+type Options struct {
+	Readiness ReadinessSource
+	Gatherer  prometheus.Gatherer
+	Logger    *slog.Logger
+}
+
+// NewHandler routes the probe and metrics endpoints. Only GET and HEAD are
+// served; ServeMux answers other methods with 405 and an Allow header.
+func NewHandler(opts Options) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	ready := readyHandler(opts.Readiness)
+	mux.Handle("GET /ready", ready)
+	mux.Handle("GET /readyz", ready)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(opts.Gatherer, promhttp.HandlerOpts{
+		ErrorLog:          slog.NewLogLogger(opts.Logger.Handler(), slog.LevelError),
+		ErrorHandling:     promhttp.ContinueOnError,
+		EnableOpenMetrics: true,
+	}))
+	return mux
+}
+
+// readinessBody is the JSON answer of /ready: what is still missing, by name.
+type readinessBody struct {
+	Status  string            `json:"status"`
+	Missing map[string]string `json:"missing,omitempty"`
+}
+
+func readyHandler(r ReadinessSource) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		missing := r.Missing()
+		if len(missing) > 0 {
+			writeJSON(w, http.StatusServiceUnavailable, readinessBody{Status: "not ready", Missing: missing})
+			return
+		}
+		writeJSON(w, http.StatusOK, readinessBody{Status: "ready"})
+	})
+}
+
+func writeJSON(w http.ResponseWriter, status int, body any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(body) // the client may be gone; nothing to do about it
+}
+
+// New wraps handler in an http.Server with timeouts that keep slow or
+// hostile clients from holding connections open.
+func New(handler http.Handler, logger *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+}
