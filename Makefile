@@ -35,10 +35,11 @@ help: ## List the targets.
 ##@ The two commands
 
 .PHONY: run
-run: build $(BIN)/devcluster ## Run zen-watcher; starts a local control plane unless KUBECONFIG is set.
 ifeq ($(strip $(KUBECONFIG)),)
+run: build devcluster ## Run zen-watcher; starts a local control plane unless KUBECONFIG is set.
 	$(BIN)/devcluster -dir .run -assets $(K8S_BIN) -crds config/crd -- $(BIN)/zen-watcher
 else
+run: build
 	$(BIN)/zen-watcher
 endif
 
@@ -52,9 +53,9 @@ test: tools ## Unit and integration tests, with the race detector.
 build: ## Build bin/zen-watcher.
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/zen-watcher ./cmd/zen-watcher
 
-.PHONY: $(BIN)/devcluster
-$(BIN)/devcluster: tools
-	$(GO) build -o $@ ./hack/devcluster
+.PHONY: devcluster
+devcluster: $(KUBE_APISERVER) $(ETCD) $(KUBECTL)
+	$(GO) build -o $(BIN)/devcluster ./hack/devcluster
 
 .PHONY: generate
 generate: $(CONTROLLER_GEN) ## Regenerate deepcopy code and CRDs from api/.

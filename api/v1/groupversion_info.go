@@ -6,8 +6,9 @@
 package v1
 
 import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"sigs.k8s.io/controller-runtime/pkg/scheme"
 )
 
 var (
@@ -15,7 +16,7 @@ var (
 	GroupVersion = schema.GroupVersion{Group: "zen.kube-zen.io", Version: "v1"}
 
 	// SchemeBuilder registers this package's kinds with a runtime.Scheme.
-	SchemeBuilder = &scheme.Builder{GroupVersion: GroupVersion}
+	SchemeBuilder = runtime.NewSchemeBuilder(addKnownTypes)
 
 	// AddToScheme adds this package's kinds to a runtime.Scheme.
 	AddToScheme = SchemeBuilder.AddToScheme
@@ -27,3 +28,9 @@ const ZenAgentEventResource = "zenagentevents"
 // ZenAgentEventGroupResource is the group-qualified resource, which is also
 // the name of the CustomResourceDefinition.
 var ZenAgentEventGroupResource = schema.GroupResource{Group: GroupVersion.Group, Resource: ZenAgentEventResource}
+
+func addKnownTypes(s *runtime.Scheme) error {
+	s.AddKnownTypes(GroupVersion, &ZenAgentEvent{}, &ZenAgentEventList{})
+	metav1.AddToGroupVersion(s, GroupVersion)
+	return nil
+}

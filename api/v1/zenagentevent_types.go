@@ -186,7 +186,3 @@ type ZenAgentEventList struct {
 	metav1.ListMeta `json:"metadata,omitempty"`
 	Items           []ZenAgentEvent `json:"items"`
 }
-
-func init() {
-	SchemeBuilder.Register(&ZenAgentEvent{}, &ZenAgentEventList{})
-}

@@ -8,6 +8,9 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/go-logr/logr"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
+
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/kubernetes/scheme"
@@ -54,6 +57,7 @@ func TestMain(m *testing.M) {
 }
 
 func runMain(m *testing.M) int {
+	ctrllog.SetLogger(logr.Discard())
 	if _, err := os.Stat(filepath.Join(assetsDir(), "kube-apiserver")); err != nil {
 		fmt.Fprintf(os.Stderr, "integration: no control plane in %s (run `make tools`): %v\n", assetsDir(), err)
 		return 1
