@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -32,6 +33,27 @@ type Config struct {
 	WatchNamespace string
 	// BehaviorMode selects which findings are stored.
 	BehaviorMode BehaviorMode
+	// FilterExpression is the CEL expression over `finding` that a finding
+	// must satisfy to be stored; set only with BehaviorMode custom.
+	FilterExpression string
+	// APIQPS and APIBurst are the client-side rate limit towards the API server.
+	APIQPS   float64
+	APIBurst int
+	// WriteQueueSize bounds the writes waiting for a worker; WriteWorkers is
+	// how many writes run at once.
+	WriteQueueSize int
+	WriteWorkers   int
+	// FlushInterval is the longest a repeat waits before its coalesced status
+	// write.
+	FlushInterval time.Duration
+	// DLQSize bounds the dead-letter queue of writes that failed every retry.
+	DLQSize int
+	// EventTTL is how long after lastSeen an event is deleted.
+	EventTTL time.Duration
+	// MaxEvents caps the number of stored events; zero means no cap.
+	MaxEvents int
+	// GCInterval is how often retention runs.
+	GCInterval time.Duration
 	// FalcoBufferSize and AuditBufferSize bound the webhook intake queues.
 	FalcoBufferSize int
 	AuditBufferSize int
@@ -69,16 +91,26 @@ func Load(getenv Getenv) (Config, error) {
 		defaultEventNamespace = podNamespace
 	}
 	c := Config{
-		WatchInterval:   r.duration("WATCH_INTERVAL", 30*time.Second, time.Second, 24*time.Hour),
-		DedupWindow:     r.optionalDuration("DEDUP_WINDOW", time.Second, 365*24*time.Hour),
-		EventNamespace:  r.dnsLabel("EVENT_NAMESPACE", defaultEventNamespace),
-		WatchNamespace:  r.dnsLabel("WATCH_NAMESPACE", ""),
-		BehaviorMode:    BehaviorMode(r.oneOf("BEHAVIOR_MODE", string(BehaviorAll), string(BehaviorAll), string(BehaviorConservative), string(BehaviorSecurityOnly), string(BehaviorCustom))),
-		FalcoBufferSize: r.integer("FALCO_BUFFER_SIZE", 100, 1, 1_000_000),
-		AuditBufferSize: r.integer("AUDIT_BUFFER_SIZE", 200, 1, 1_000_000),
-		WatcherPort:     r.integer("WATCHER_PORT", 8080, 1, 65535),
-		LogLevel:        r.logLevel("LOG_LEVEL", slog.LevelInfo),
-		ShutdownTimeout: r.duration("SHUTDOWN_TIMEOUT", 25*time.Second, time.Second, 10*time.Minute),
+		WatchInterval:    r.duration("WATCH_INTERVAL", 30*time.Second, time.Second, 24*time.Hour),
+		DedupWindow:      r.optionalDuration("DEDUP_WINDOW", time.Second, 365*24*time.Hour),
+		EventNamespace:   r.dnsLabel("EVENT_NAMESPACE", defaultEventNamespace),
+		WatchNamespace:   r.dnsLabel("WATCH_NAMESPACE", ""),
+		BehaviorMode:     BehaviorMode(r.oneOf("BEHAVIOR_MODE", string(BehaviorAll), string(BehaviorAll), string(BehaviorConservative), string(BehaviorSecurityOnly), string(BehaviorCustom))),
+		FilterExpression: r.text("FILTER_EXPRESSION", "", 4096),
+		APIQPS:           r.float("API_QPS", 200, 1, 100_000),
+		APIBurst:         r.integer("API_BURST", 400, 1, 100_000),
+		WriteQueueSize:   r.integer("WRITE_QUEUE_SIZE", 10_000, 1, 1_000_000),
+		WriteWorkers:     r.integer("WRITE_WORKERS", 8, 1, 256),
+		FlushInterval:    r.duration("FLUSH_INTERVAL", 2*time.Second, 100*time.Millisecond, time.Minute),
+		DLQSize:          r.integer("DLQ_SIZE", 1_000, 1, 1_000_000),
+		EventTTL:         r.duration("EVENT_TTL", 7*24*time.Hour, time.Minute, 10*365*24*time.Hour),
+		MaxEvents:        r.integer("MAX_EVENTS", 50_000, 0, 10_000_000),
+		GCInterval:       r.duration("GC_INTERVAL", 5*time.Minute, time.Second, 24*time.Hour),
+		FalcoBufferSize:  r.integer("FALCO_BUFFER_SIZE", 100, 1, 1_000_000),
+		AuditBufferSize:  r.integer("AUDIT_BUFFER_SIZE", 200, 1, 1_000_000),
+		WatcherPort:      r.integer("WATCHER_PORT", 8080, 1, 65535),
+		LogLevel:         r.logLevel("LOG_LEVEL", slog.LevelInfo),
+		ShutdownTimeout:  r.duration("SHUTDOWN_TIMEOUT", 25*time.Second, time.Second, 10*time.Minute),
 		ToolNamespaces: ToolNamespaces{
 			Trivy:     r.dnsLabel("TRIVY_NAMESPACE", "trivy-system"),
 			Kyverno:   r.dnsLabel("KYVERNO_NAMESPACE", "kyverno"),
@@ -86,6 +118,15 @@ func Load(getenv Getenv) (Config, error) {
 			KubeBench: r.dnsLabel("KUBE_BENCH_NAMESPACE", "kube-bench"),
 			Checkov:   r.dnsLabel("CHECKOV_NAMESPACE", "checkov"),
 		},
+	}
+	switch {
+	case c.BehaviorMode == BehaviorCustom && c.FilterExpression == "":
+		r.fail("FILTER_EXPRESSION", "", "required when BEHAVIOR_MODE=custom: a CEL expression over finding, e.g. finding.severity in [\"CRITICAL\",\"HIGH\"]")
+	case c.BehaviorMode != BehaviorCustom && c.FilterExpression != "":
+		r.fail("FILTER_EXPRESSION", c.FilterExpression, "only read with BEHAVIOR_MODE=custom; set that mode or unset the expression")
+	}
+	if c.APIBurst < int(c.APIQPS) {
+		r.fail("API_BURST", strconv.Itoa(c.APIBurst), "want at least API_QPS ("+strconv.FormatFloat(c.APIQPS, 'f', -1, 64)+")")
 	}
 	if len(r.errs) > 0 {
 		return Config{}, &Error{Problems: r.errs}

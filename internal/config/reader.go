@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"log/slog"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -108,4 +109,30 @@ func (r *reader) logLevel(name string, def slog.Level) slog.Level {
 		return def
 	}
 	return l
+}
+
+func (r *reader) float(name string, def, lo, hi float64) float64 {
+	v, ok := r.lookup(name)
+	if !ok {
+		return def
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || math.IsNaN(f) || f < lo || f > hi {
+		r.fail(name, v, fmt.Sprintf("want a number from %g to %g", lo, hi))
+		return def
+	}
+	return f
+}
+
+// text accepts any value up to max bytes.
+func (r *reader) text(name, def string, max int) string {
+	v, ok := r.lookup(name)
+	if !ok {
+		return def
+	}
+	if len(v) > max {
+		r.fail(name, v[:32]+"…", fmt.Sprintf("want at most %d bytes, got %d", max, len(v)))
+		return def
+	}
+	return v
 }

@@ -1,0 +1,43 @@
+// Package finding defines the normalized model every source produces: one
+// Finding per problem a tool reports, on one severity scale, with the dedup
+// key that decides which findings are the same.
+package finding
+
+import (
+	"time"
+
+	zenv1 "github.com/kube-zen/zen-watcher/api/v1"
+)
+
+// Finding is one normalized finding from one source.
+type Finding struct {
+	// Source is the reporting tool, e.g. "trivy"; it becomes the source label
+	// and the object name prefix.
+	Source string
+	// Category is security or compliance.
+	Category zenv1.Category
+	// Severity is on the normalized scale; sources map their own words with
+	// the tables in severity.go.
+	Severity zenv1.Severity
+	// EventType says what kind of finding it is, e.g. "vulnerability".
+	EventType string
+	// Resource is the object concerned; nil for host-level findings.
+	Resource *zenv1.ResourceRef
+	// Details are the tool-specific fields worth keeping.
+	Details map[string]any
+	// DetectedAt is when the tool observed the finding.
+	DetectedAt time.Time
+	// DedupKey identifies the finding within its source; findings with the
+	// same source and key are occurrences of one event.
+	DedupKey string
+	// Resolved is set when the source reports that the finding is gone.
+	Resolved bool
+}
+
+// Namespace is the namespace of the resource concerned, empty when none.
+func (f *Finding) Namespace() string {
+	if f.Resource == nil {
+		return ""
+	}
+	return f.Resource.Namespace
+}
