@@ -45,6 +45,13 @@ const (
 	LabelSource   = "source"
 	LabelCategory = "category"
 	LabelSeverity = "severity"
+	// LabelKeyHash holds finding.KeyHash of the dedup key, the same for
+	// every generation of one finding, so the event index can find an
+	// event from metadata alone.
+	LabelKeyHash = "zen.kube-zen.io/key"
+	// LabelGeneration numbers the events of one key when DEDUP_WINDOW splits
+	// a finding's recurrences into several events; "0" for the first.
+	LabelGeneration = "zen.kube-zen.io/generation"
 )
 
 // Limits on field sizes. They keep one event far below etcd's object size

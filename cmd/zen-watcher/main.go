@@ -65,6 +65,9 @@ func run(args []string, getenv config.Getenv, stderr io.Writer) int {
 	err = app.Run(ctx, app.Options{Config: cfg, RESTConfig: rc, Logger: log, Registry: prometheus.NewRegistry()})
 	if err != nil {
 		log.Error("stopped", "error", err.Error())
+		if config.IsConfigError(err) {
+			return exitConfig
+		}
 		return exitRuntime
 	}
 	log.Info("stopped")

@@ -41,6 +41,9 @@ type Options struct {
 	Registry *prometheus.Registry
 	// Listener, when set, is served instead of listening on WatcherPort.
 	Listener net.Listener
+	// OnEvents, when set, receives the pipeline once it is built, so tests
+	// can drive findings through the running daemon.
+	OnEvents func(*Events)
 }
 
 // Run serves until ctx ends, then shuts down gracefully within
@@ -50,6 +53,7 @@ func Run(ctx context.Context, opts Options) error {
 	cfg, log := opts.Config, opts.Logger
 	rc := rest.CopyConfig(opts.RESTConfig)
 	rc.UserAgent = "zen-watcher/" + version.Version
+	rc.QPS, rc.Burst = float32(cfg.APIQPS), cfg.APIBurst
 
 	disc, err := discovery.NewDiscoveryClientForConfig(withTimeout(rc))
 	if err != nil {
@@ -62,6 +66,10 @@ func Run(ctx context.Context, opts Options) error {
 
 	ready := health.NewReadiness(condAPIServer, condCRD, condCaches)
 	index := eventindex.New(meta, 0)
+	events, err := NewEvents(cfg, rc, index, opts.Registry, log)
+	if err != nil {
+		return err
+	}
 	opts.Registry.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
@@ -69,13 +77,16 @@ func Run(ctx context.Context, opts Options) error {
 		index,
 	)
 
+	if opts.OnEvents != nil {
+		opts.OnEvents(events)
+	}
 	ln := opts.Listener
 	if ln == nil {
 		if ln, err = net.Listen("tcp", ":"+strconv.Itoa(cfg.WatcherPort)); err != nil {
 			return fmt.Errorf("listening on WATCHER_PORT %d: %w", cfg.WatcherPort, err)
 		}
 	}
-	srv := server.New(server.NewHandler(server.Options{Readiness: ready, Gatherer: opts.Registry, Logger: log}), log)
+	srv := server.New(server.NewHandler(server.Options{Readiness: ready, Gatherer: opts.Registry, Logger: log, DLQ: events.Writer}), log)
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
@@ -93,6 +104,10 @@ func Run(ctx context.Context, opts Options) error {
 		if err := srv.Shutdown(sctx); err != nil {
 			return fmt.Errorf("shutting down HTTP server: %w", err)
 		}
+		return nil
+	})
+	g.Go(func() error {
+		events.Run(gctx, cfg.FlushInterval, cfg.ShutdownTimeout, log)
 		return nil
 	})
 	g.Go(func() error {

@@ -5,6 +5,7 @@ package eventindex
 
 import (
 	"context"
+	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -24,7 +25,7 @@ type Index struct {
 // New builds an index that has not started yet; call Run.
 func New(client metadata.Interface, resync time.Duration) *Index {
 	inf := metadatainformer.NewFilteredMetadataInformer(client, zenv1.GroupVersion.WithResource(zenv1.ZenAgentEventResource),
-		metav1.NamespaceAll, resync, cache.Indexers{}, nil).Informer()
+		metav1.NamespaceAll, resync, cache.Indexers{byKeyHash: indexByKeyHash}, nil).Informer()
 	// The index needs identity and labels only; dropping the rest before
 	// objects enter the cache keeps every entry to a few hundred bytes.
 	_ = inf.SetTransform(stripMetadata)
@@ -36,6 +37,34 @@ func (i *Index) Run(ctx context.Context) { i.informer.RunWithContext(ctx) }
 
 // HasSynced reports whether the initial list has been loaded.
 func (i *Index) HasSynced() bool { return i.informer.HasSynced() }
+
+// byKeyHash indexes events by their dedup key hash label.
+const byKeyHash = "keyHash"
+
+func indexByKeyHash(obj any) ([]string, error) {
+	m, ok := obj.(*metav1.PartialObjectMetadata)
+	if !ok || m.Labels[zenv1.LabelKeyHash] == "" {
+		return nil, nil
+	}
+	return []string{m.Labels[zenv1.LabelKeyHash]}, nil
+}
+
+// Latest returns the namespace and generation of the newest stored event
+// whose dedup key hashes to keyHash.
+func (i *Index) Latest(keyHash string) (namespace string, gen int, ok bool) {
+	objs, err := i.informer.GetIndexer().ByIndex(byKeyHash, keyHash)
+	if err != nil {
+		return "", 0, false
+	}
+	gen = -1
+	for _, obj := range objs {
+		m := obj.(*metav1.PartialObjectMetadata)
+		if g, err := strconv.Atoi(m.Labels[zenv1.LabelGeneration]); err == nil && g > gen {
+			namespace, gen = m.Namespace, g
+		}
+	}
+	return namespace, gen, gen >= 0
+}
 
 func stripMetadata(obj any) (any, error) {
 	m, ok := obj.(*metav1.PartialObjectMetadata)

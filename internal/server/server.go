@@ -20,6 +20,8 @@ type Options struct {
 	Readiness ReadinessSource
 	Gatherer  prometheus.Gatherer
 	Logger    *slog.Logger
+	// DLQ, when set, is served at /api/v1/dlq.
+	DLQ DeadLetterQueue
 }
 
 // NewHandler routes the probe and metrics endpoints. Only GET and HEAD are
@@ -37,6 +39,9 @@ func NewHandler(opts Options) http.Handler {
 		ErrorHandling:     promhttp.ContinueOnError,
 		EnableOpenMetrics: true,
 	}))
+	if opts.DLQ != nil {
+		dlqHandlers(mux, opts.DLQ)
+	}
 	return mux
 }
 

@@ -1,0 +1,297 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	zenv1 "github.com/kube-zen/zen-watcher/api/v1"
+	"github.com/kube-zen/zen-watcher/internal/finding"
+	"github.com/kube-zen/zen-watcher/internal/store"
+)
+
+// Enqueuer accepts writes; *store.Writer is one.
+type Enqueuer interface {
+	Enqueue(ctx context.Context, op *store.Op) error
+}
+
+// StoredEvents answers whether an event with a key hash is stored already,
+// without an API call; the event index is one.
+type StoredEvents interface {
+	// Latest returns the namespace and generation of the newest stored
+	// event with this key hash.
+	Latest(keyHash string) (namespace string, gen int, ok bool)
+}
+
+// Aggregator is the dedup/aggregate stage and the pipeline's sink. It turns
+// the first occurrence of a key into a create and folds every repeat into
+// one pending status delta per event, flushed at most once per interval.
+type Aggregator struct {
+	writer         Enqueuer
+	stored         StoredEvents
+	window         time.Duration
+	eventNamespace string
+	metrics        *Metrics
+	log            *slog.Logger
+
+	mu      sync.Mutex
+	entries map[string]*entry // by finding.KeyHash
+	closing bool
+}
+
+// entry is what the aggregator knows of one event. Its template, the event
+// to write, is kept only while a write is pending, so memory does not grow
+// with event bodies.
+type entry struct {
+	namespace string
+	gen       int
+	exists    bool        // believed stored
+	inflight  bool        // a write for this event is queued or running
+	hint      *store.Hint // what this process last wrote
+	lastSeen  time.Time   // latest occurrence; zero when only the index knows the event
+	pending   store.Delta
+	template  *zenv1.ZenAgentEvent
+}
+
+// NewAggregator builds the stage. window is DEDUP_WINDOW (zero: off).
+func NewAggregator(w Enqueuer, stored StoredEvents, window time.Duration, eventNamespace string, m *Metrics, log *slog.Logger) *Aggregator {
+	return &Aggregator{writer: w, stored: stored, window: window, eventNamespace: eventNamespace, metrics: m, log: log,
+		entries: map[string]*entry{}}
+}
+
+// Add records findings: new keys become creates at once, repeats and
+// resolutions wait for the next flush. It waits while the write queue is
+// full, and fails only when ctx ends first.
+func (a *Aggregator) Add(ctx context.Context, findings []finding.Finding) error {
+	var ops []*store.Op
+	a.mu.Lock()
+	for i := range findings {
+		if op := a.record(&findings[i]); op != nil {
+			ops = append(ops, op)
+		}
+	}
+	a.mu.Unlock()
+	return a.enqueue(ctx, ops)
+}
+
+// record folds one finding into its entry and returns a write to make now,
+// if any. Callers hold a.mu.
+func (a *Aggregator) record(f *finding.Finding) *store.Op {
+	h := finding.KeyHash(f.Source, f.DedupKey)
+	e := a.entries[h]
+	if e == nil {
+		e = a.lookup(h, f)
+		a.entries[h] = e
+	}
+	at := f.DetectedAt
+	if f.Resolved {
+		if !e.exists && !e.inflight {
+			return nil // never stored: nothing to resolve
+		}
+		e.pending.Merge(store.Delta{ResolvedAt: at})
+		a.keepTemplate(f, e)
+		return nil
+	}
+	var rotated *store.Op
+	if a.window > 0 && !e.lastSeen.IsZero() && at.Sub(e.lastSeen) > a.window {
+		// Recurred after the window: a new generation, a new event. What
+		// the old one still had pending is written first.
+		if (e.pending != store.Delta{}) && e.template != nil {
+			rotated = a.op(h, e, e.pending, e.template)
+		}
+		e = &entry{namespace: e.namespace, gen: e.gen + 1}
+		a.entries[h] = e
+	}
+	if e.lastSeen.Before(at) {
+		e.lastSeen = at
+	}
+	occurrence := store.Delta{Count: 1, FirstSeen: at, LastSeen: at}
+	a.keepTemplate(f, e)
+	if !e.exists && !e.inflight && rotated == nil {
+		e.inflight = true
+		// The writer may move its copy to EVENT_NAMESPACE; the template
+		// stays ours, for the repeats to come.
+		return a.op(h, e, occurrence, e.template.DeepCopy())
+	}
+	a.metrics.DedupHits.WithLabelValues(f.Source).Inc()
+	if e.pending.Count > 0 {
+		a.metrics.Coalesced.WithLabelValues(f.Source).Inc()
+	}
+	e.pending.Merge(occurrence)
+	return rotated
+}
+
+// keepTemplate renders the event for a pending write once; repeats reuse it,
+// which keeps JSON encoding off the repeat path.
+func (a *Aggregator) keepTemplate(f *finding.Finding, e *entry) {
+	if e.template == nil {
+		e.template = a.event(f, e)
+	}
+}
+
+// lookup starts an entry for a key this process has not seen, from the
+// event index when the event is stored already.
+func (a *Aggregator) lookup(h string, f *finding.Finding) *entry {
+	if ns, gen, ok := a.stored.Latest(h); ok {
+		return &entry{namespace: ns, gen: gen, exists: true}
+	}
+	ns := f.Namespace()
+	if ns == "" {
+		ns = a.eventNamespace
+	}
+	return &entry{namespace: ns}
+}
+
+// takePending turns e's pending delta into a write, or nil when there is
+// none or a write is already running (it will pick the delta up when done).
+func (a *Aggregator) takePending(h string, e *entry) *store.Op {
+	if e.inflight || (e.pending == store.Delta{}) || e.template == nil {
+		return nil
+	}
+	op := a.op(h, e, e.pending, e.template)
+	e.pending, e.template, e.inflight = store.Delta{}, nil, true
+	return op
+}
+
+// Flush writes every pending delta; the app calls it every FLUSH_INTERVAL.
+func (a *Aggregator) Flush(ctx context.Context) error {
+	var ops []*store.Op
+	a.mu.Lock()
+	for h, e := range a.entries {
+		if op := a.takePending(h, e); op != nil {
+			ops = append(ops, op)
+		}
+	}
+	a.mu.Unlock()
+	return a.enqueue(ctx, ops)
+}
+
+// Close flushes for the last time. Deltas that pile up behind writes still
+// running are handed to those writes' workers directly, so nothing accepted
+// before Close is lost.
+func (a *Aggregator) Close(ctx context.Context) error {
+	a.mu.Lock()
+	a.closing = true
+	a.mu.Unlock()
+	return a.Flush(ctx)
+}
+
+// RunFlusher flushes every interval until ctx ends.
+func (a *Aggregator) RunFlusher(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := a.Flush(ctx); err != nil && ctx.Err() == nil {
+				a.log.Warn("flushing repeats", "error", err.Error())
+			}
+		}
+	}
+}
+
+func (a *Aggregator) enqueue(ctx context.Context, ops []*store.Op) error {
+	for i, op := range ops {
+		if err := a.writer.Enqueue(ctx, op); err != nil {
+			a.requeue(ops[i:])
+			return err
+		}
+	}
+	return nil
+}
+
+// requeue folds writes that could not be enqueued back into their entries,
+// so the next flush retries them.
+func (a *Aggregator) requeue(ops []*store.Op) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, op := range ops {
+		h := op.Event.Labels[zenv1.LabelKeyHash]
+		if e := a.entries[h]; e != nil && e.gen == generationOf(op.Event) {
+			e.inflight = false
+			e.pending.Merge(op.Delta)
+			if e.template == nil {
+				e.template = op.Event
+			}
+		}
+	}
+}
+
+// op builds the write for entry e and the callback that folds its outcome
+// back into the entry.
+func (a *Aggregator) op(h string, e *entry, d store.Delta, ev *zenv1.ZenAgentEvent) *store.Op {
+	gen := e.gen
+	return &store.Op{Event: ev, Delta: d, Exists: e.exists, Hint: e.hint, Window: a.window,
+		Done: func(r store.Result) *store.Op { return a.done(h, gen, ev, d, r) }}
+}
+
+// done updates the entry after a write and returns a follow-up write: the
+// next generation when the window expired, or the delta that accumulated
+// meanwhile when the aggregator is closing.
+func (a *Aggregator) done(h string, gen int, ev *zenv1.ZenAgentEvent, d store.Delta, r store.Result) *store.Op {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	e := a.entries[h]
+	if e == nil || e.gen != gen {
+		return nil // superseded by a newer generation
+	}
+	e.inflight = false
+	if r.Err != nil {
+		return nil // dead-lettered with its delta; replay will finish it
+	}
+	e.namespace = r.Namespace
+	if e.template != nil {
+		e.template.Namespace = r.Namespace
+	}
+	if r.WindowExpired {
+		next := &entry{namespace: e.namespace, gen: gen + 1, lastSeen: d.LastSeen, pending: e.pending, template: e.template}
+		a.entries[h] = next
+		next.inflight = true
+		nextEv := ev.DeepCopy()
+		a.name(nextEv, ev.Spec.Source, ev.Spec.DedupKey, next)
+		return a.op(h, next, d, nextEv)
+	}
+	e.exists, e.hint = true, r.Hint
+	if a.closing {
+		return a.takePending(h, e)
+	}
+	return nil
+}
+
+// event renders finding f as the object entry e would store.
+func (a *Aggregator) event(f *finding.Finding, e *entry) *zenv1.ZenAgentEvent {
+	ev := &zenv1.ZenAgentEvent{
+		TypeMeta: metav1.TypeMeta{APIVersion: zenv1.GroupVersion.String(), Kind: "ZenAgentEvent"},
+		Spec: zenv1.ZenAgentEventSpec{
+			Source: f.Source, Category: f.Category, Severity: f.Severity, EventType: f.EventType,
+			DetectedAt: metav1.NewTime(f.DetectedAt), Resource: f.Resource, DedupKey: f.DedupKey,
+		},
+	}
+	if details, err := json.Marshal(f.Details); err == nil && len(f.Details) > 0 {
+		ev.Spec.Details = &apiextensionsv1.JSON{Raw: details}
+	}
+	a.name(ev, f.Source, f.DedupKey, e)
+	return ev
+}
+
+func (a *Aggregator) name(ev *zenv1.ZenAgentEvent, source, key string, e *entry) {
+	ev.Name = finding.ObjectName(source, key, e.gen)
+	ev.Namespace = e.namespace
+	ev.Labels = map[string]string{
+		zenv1.LabelSource: source, zenv1.LabelCategory: string(ev.Spec.Category), zenv1.LabelSeverity: string(ev.Spec.Severity),
+		zenv1.LabelKeyHash: finding.KeyHash(source, key), zenv1.LabelGeneration: strconv.Itoa(e.gen),
+	}
+}
+
+func generationOf(ev *zenv1.ZenAgentEvent) int {
+	n, _ := strconv.Atoi(ev.Labels[zenv1.LabelGeneration])
+	return n
+}

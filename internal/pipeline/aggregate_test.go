@@ -1,0 +1,151 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	zenv1 "github.com/kube-zen/zen-watcher/api/v1"
+	"github.com/kube-zen/zen-watcher/internal/finding"
+	"github.com/kube-zen/zen-watcher/internal/store"
+)
+
+// fakeWriter completes every op at once, as a writer whose API server
+// accepts everything would, and remembers what it was asked.
+type fakeWriter struct{ ops []*store.Op }
+
+func (w *fakeWriter) Enqueue(_ context.Context, op *store.Op) error {
+	w.ops = append(w.ops, op)
+	for next := op; next != nil && next.Done != nil; {
+		next = next.Done(store.Result{Namespace: next.Event.Namespace, Hint: &store.Hint{ResourceVersion: "1"}, Created: !next.Exists})
+		if next != nil {
+			w.ops = append(w.ops, next)
+		}
+	}
+	return nil
+}
+
+type noneStored struct{}
+
+func (noneStored) Latest(string) (string, int, bool) { return "", 0, false }
+
+type storedGen struct{ gen int }
+
+func (s storedGen) Latest(string) (string, int, bool) { return "apps", s.gen, true }
+
+func testFinding(i int, at time.Time) finding.Finding {
+	return finding.Finding{
+		Source: "trivy", Category: zenv1.CategorySecurity, Severity: zenv1.SeverityHigh, EventType: "vulnerability",
+		Resource:   &zenv1.ResourceRef{Kind: "Pod", Name: fmt.Sprintf("p%d", i), Namespace: "apps"},
+		DetectedAt: at, DedupKey: fmt.Sprintf("apps/Pod/p%d/c/CVE-1", i),
+	}
+}
+
+func newTestAggregator(w Enqueuer, stored StoredEvents, window time.Duration) (*Aggregator, *Metrics) {
+	m := NewMetrics(nil)
+	return NewAggregator(w, stored, window, "zen-system", m, slog.New(slog.DiscardHandler)), m
+}
+
+func TestAggregatorCreatesOnceAndCoalescesRepeats(t *testing.T) {
+	w := &fakeWriter{}
+	a, m := newTestAggregator(w, noneStored{}, 0)
+	now := time.Now()
+	for range 300 {
+		if err := a.Add(context.Background(), []finding.Finding{testFinding(1, now)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(w.ops) != 1 || w.ops[0].Exists || w.ops[0].Delta.Count != 1 {
+		t.Fatalf("want one create before the flush, got %d ops", len(w.ops))
+	}
+	if err := a.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if len(w.ops) != 2 || !w.ops[1].Exists || w.ops[1].Delta.Count != 299 || w.ops[1].Hint == nil {
+		t.Fatalf("want one status write carrying 299 repeats, got %+v", w.ops[len(w.ops)-1])
+	}
+	if err := a.Flush(context.Background()); err != nil || len(w.ops) != 2 {
+		t.Fatalf("a flush with nothing pending must write nothing: %d ops", len(w.ops))
+	}
+	if got := testutil.ToFloat64(m.DedupHits.WithLabelValues("trivy")); got != 299 {
+		t.Errorf("dedup hits %v, want 299", got)
+	}
+	if got := testutil.ToFloat64(m.Coalesced.WithLabelValues("trivy")); got != 298 {
+		t.Errorf("coalesced %v, want 298", got)
+	}
+	ev := w.ops[0].Event
+	if ev.Namespace != "apps" || ev.Name != finding.ObjectName("trivy", ev.Spec.DedupKey, 0) || ev.Labels[zenv1.LabelKeyHash] == "" {
+		t.Errorf("event identity wrong: %s/%s %v", ev.Namespace, ev.Name, ev.Labels)
+	}
+}
+
+func TestAggregatorUsesIndexForStoredEvents(t *testing.T) {
+	w := &fakeWriter{}
+	a, _ := newTestAggregator(w, storedGen{gen: 2}, 0)
+	if err := a.Add(context.Background(), []finding.Finding{testFinding(1, time.Now())}); err != nil {
+		t.Fatal(err)
+	}
+	if len(w.ops) != 0 {
+		t.Fatal("a stored event's repeat must wait for the flush, not create")
+	}
+	_ = a.Flush(context.Background())
+	if len(w.ops) != 1 || !w.ops[0].Exists || w.ops[0].Event.Labels[zenv1.LabelGeneration] != "2" {
+		t.Fatalf("want an update of generation 2, got %+v", w.ops)
+	}
+}
+
+func TestAggregatorWindowRotatesGeneration(t *testing.T) {
+	w := &fakeWriter{}
+	a, _ := newTestAggregator(w, noneStored{}, time.Hour)
+	t0 := time.Now().Add(-10 * time.Hour)
+	for _, d := range []time.Duration{0, 30 * time.Minute, 5 * time.Hour} {
+		_ = a.Add(context.Background(), []finding.Finding{testFinding(1, t0.Add(d))})
+	}
+	_ = a.Flush(context.Background())
+	gens := map[string]int64{}
+	for _, op := range w.ops {
+		gens[op.Event.Labels[zenv1.LabelGeneration]] += op.Delta.Count
+	}
+	if gens["0"] != 2 || gens["1"] != 1 {
+		t.Fatalf("want 2 occurrences in generation 0 and 1 in generation 1, got %v", gens)
+	}
+}
+
+func TestAggregatorIgnoresResolutionOfUnknownFinding(t *testing.T) {
+	w := &fakeWriter{}
+	a, _ := newTestAggregator(w, noneStored{}, 0)
+	f := testFinding(1, time.Now())
+	f.Resolved = true
+	_ = a.Add(context.Background(), []finding.Finding{f})
+	_ = a.Flush(context.Background())
+	if len(w.ops) != 0 {
+		t.Fatalf("resolving a never-stored finding wrote %d ops", len(w.ops))
+	}
+}
+
+type discardWriter struct{}
+
+func (discardWriter) Enqueue(_ context.Context, op *store.Op) error {
+	op.Done(store.Result{Namespace: op.Event.Namespace, Hint: &store.Hint{}})
+	return nil
+}
+
+// BenchmarkAggregatorRepeat measures the hot path of a repeat: a finding
+// whose event is stored already, folded into a pending delta.
+func BenchmarkAggregatorRepeat(b *testing.B) {
+	a, _ := newTestAggregator(discardWriter{}, noneStored{}, 0)
+	fs := make([]finding.Finding, 1000)
+	for i := range fs {
+		fs[i] = testFinding(i, time.Now())
+	}
+	_ = a.Add(context.Background(), fs)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		_ = a.Add(context.Background(), fs[i%1000:i%1000+1])
+	}
+}

@@ -1,0 +1,157 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+// ErrClosed is returned by Enqueue after Close.
+var ErrClosed = errors.New("writer is closed")
+
+// Options configure a Writer.
+type Options struct {
+	// EventNamespace receives events whose own namespace no longer exists.
+	EventNamespace string
+	QueueSize      int
+	Workers        int
+	DLQSize        int
+	// Backoff between attempts of one write; Steps is the number of attempts.
+	// The default rides out about two minutes of API server absence before a
+	// write is dead-lettered.
+	Backoff wait.Backoff
+}
+
+// DefaultBackoff starts at 200ms and doubles, with jitter, up to 30s, for 10 attempts.
+var DefaultBackoff = wait.Backoff{Duration: 200 * time.Millisecond, Factor: 2, Jitter: 0.5, Cap: 30 * time.Second, Steps: 10}
+
+// Writer runs upserts against the API server from a bounded queue.
+type Writer struct {
+	client  client.Client
+	opts    Options
+	queue   chan *Op
+	dlq     *deadLetters
+	metrics *Metrics
+	log     *slog.Logger
+	now     func() time.Time
+
+	mu     sync.RWMutex // guards closed against sends on a closed queue
+	closed bool
+}
+
+// NewWriter builds a writer; call Run to start its workers.
+func NewWriter(c client.Client, opts Options, reg prometheus.Registerer, log *slog.Logger) *Writer {
+	if opts.Backoff.Steps == 0 {
+		opts.Backoff = DefaultBackoff
+	}
+	w := &Writer{client: c, opts: opts, queue: make(chan *Op, opts.QueueSize), log: log, now: time.Now}
+	w.dlq = &deadLetters{max: opts.DLQSize}
+	w.metrics = newMetrics(reg, func() float64 { return float64(len(w.queue)) }, func() float64 { return float64(w.dlq.size()) }, opts.QueueSize)
+	w.dlq.dropped = w.metrics.DLQDropped.Inc
+	return w
+}
+
+// Enqueue adds op to the queue, waiting while it is full: that wait is the
+// backpressure sources feel. It fails only when ctx ends or the writer is
+// closed.
+func (w *Writer) Enqueue(ctx context.Context, op *Op) error {
+	w.mu.RLock()
+	defer w.mu.RUnlock()
+	if w.closed {
+		return ErrClosed
+	}
+	select {
+	case w.queue <- op:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("write queue full: %w", context.Cause(ctx))
+	}
+}
+
+// Close stops intake; Run returns once the queue is drained.
+func (w *Writer) Close() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.closed {
+		w.closed = true
+		close(w.queue)
+	}
+}
+
+// Run processes the queue with the configured number of workers until Close
+// has been called and the queue is empty. Cancelling ctx abandons retries
+// still waiting: those writes go to the dead-letter queue and are logged.
+func (w *Writer) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	for range w.opts.Workers {
+		wg.Go(func() {
+			for op := range w.queue {
+				w.process(ctx, op)
+			}
+		})
+	}
+	wg.Wait()
+	if n := w.dlq.size(); n > 0 {
+		w.log.Warn("writer stopped with writes in the dead-letter queue", "count", n)
+	}
+}
+
+// process runs op, and any follow-up it asks for, to completion.
+func (w *Writer) process(ctx context.Context, op *Op) {
+	for op != nil {
+		res, err := w.withRetries(ctx, op)
+		if err != nil {
+			res.Err = err
+			w.metrics.DeadLettered.Inc()
+			w.dlq.add(op, err, w.now())
+			w.log.Error("write failed every retry; dead-lettered", "namespace", op.Event.Namespace, "name", op.Event.Name,
+				"attempts", op.attempts, "error", err.Error())
+		}
+		if op.Done == nil {
+			return
+		}
+		op = op.Done(res)
+	}
+}
+
+func (w *Writer) withRetries(ctx context.Context, op *Op) (Result, error) {
+	backoff := w.opts.Backoff
+	for {
+		op.attempts++
+		res, err := w.apply(ctx, op)
+		if err == nil || !retryable(err) || op.attempts >= w.opts.Backoff.Steps || ctx.Err() != nil {
+			return res, err
+		}
+		w.metrics.Retries.WithLabelValues(operationOf(err)).Inc()
+		select {
+		case <-ctx.Done():
+			return res, fmt.Errorf("%w (abandoned at shutdown)", err)
+		case <-time.After(backoff.Step()):
+		}
+	}
+}
+
+// DeadLetters lists the writes in the dead-letter queue, oldest first.
+func (w *Writer) DeadLetters() []DeadLetter { return w.dlq.list() }
+
+// Replay moves every dead letter back into the queue and returns how many
+// it moved. Entries that do not fit before ctx ends stay dead-lettered.
+func (w *Writer) Replay(ctx context.Context) (int, error) {
+	items := w.dlq.take()
+	for i, dl := range items {
+		op := dl.op
+		op.attempts, op.Hint = 0, nil // the cached status is stale by now
+		if err := w.Enqueue(ctx, op); err != nil {
+			w.dlq.putBack(items[i:])
+			return i, err
+		}
+	}
+	return len(items), nil
+}
