@@ -270,5 +270,3 @@ func httpDo(t *testing.T, method, url string) string {
 	b, _ := io.ReadAll(resp.Body)
 	return string(b)
 }
-
-
