@@ -53,7 +53,6 @@ func Run(ctx context.Context, opts Options) error {
 	cfg, log := opts.Config, opts.Logger
 	rc := rest.CopyConfig(opts.RESTConfig)
 	rc.UserAgent = "zen-watcher/" + version.Version
-	rc.QPS, rc.Burst = float32(cfg.APIQPS), cfg.APIBurst
 
 	disc, err := discovery.NewDiscoveryClientForConfig(withTimeout(rc))
 	if err != nil {

@@ -117,7 +117,9 @@ func (a *Aggregator) record(f *finding.Finding) *store.Op {
 		e.inflight = true
 		// The writer may move its copy to EVENT_NAMESPACE; the template
 		// stays ours, for the repeats to come.
-		return a.op(h, e, occurrence, e.template.DeepCopy())
+		op := a.op(h, e, occurrence, e.template.DeepCopy())
+		op.DeferStatus = true // its status rides with the first flush
+		return op
 	}
 	a.metrics.DedupHits.WithLabelValues(f.Source).Inc()
 	if e.pending.Count > 0 {
@@ -241,7 +243,12 @@ func (a *Aggregator) done(h string, gen int, ev *zenv1.ZenAgentEvent, d store.De
 	defer a.mu.Unlock()
 	e := a.entries[h]
 	if e == nil || e.gen != gen {
-		return nil // superseded by a newer generation
+		// Superseded by a newer generation: this one still gets the
+		// occurrences its create deferred.
+		if r.Err == nil && (r.Unapplied != store.Delta{}) {
+			return &store.Op{Event: ev, Delta: r.Unapplied, Exists: true, Hint: r.Hint}
+		}
+		return nil
 	}
 	e.inflight = false
 	if r.Err != nil {
@@ -260,6 +267,14 @@ func (a *Aggregator) done(h string, gen int, ev *zenv1.ZenAgentEvent, d store.De
 		return a.op(h, next, d, nextEv)
 	}
 	e.exists, e.hint = true, r.Hint
+	if (r.Unapplied != store.Delta{}) {
+		u := r.Unapplied // earlier than anything pending: merge in order
+		u.Merge(e.pending)
+		e.pending = u
+		if e.template == nil {
+			e.template = ev
+		}
+	}
 	if a.closing {
 		return a.takePending(h, e)
 	}

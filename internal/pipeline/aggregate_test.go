@@ -21,7 +21,11 @@ type fakeWriter struct{ ops []*store.Op }
 func (w *fakeWriter) Enqueue(_ context.Context, op *store.Op) error {
 	w.ops = append(w.ops, op)
 	for next := op; next != nil && next.Done != nil; {
-		next = next.Done(store.Result{Namespace: next.Event.Namespace, Hint: &store.Hint{ResourceVersion: "1"}, Created: !next.Exists})
+		r := store.Result{Namespace: next.Event.Namespace, Hint: &store.Hint{ResourceVersion: "1"}, Created: !next.Exists}
+		if next.DeferStatus {
+			r.Unapplied = next.Delta
+		}
+		next = next.Done(r)
 		if next != nil {
 			w.ops = append(w.ops, next)
 		}
@@ -65,8 +69,8 @@ func TestAggregatorCreatesOnceAndCoalescesRepeats(t *testing.T) {
 	if err := a.Flush(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if len(w.ops) != 2 || !w.ops[1].Exists || w.ops[1].Delta.Count != 299 || w.ops[1].Hint == nil {
-		t.Fatalf("want one status write carrying 299 repeats, got %+v", w.ops[len(w.ops)-1])
+	if len(w.ops) != 2 || !w.ops[1].Exists || w.ops[1].Delta.Count != 300 || w.ops[1].Hint == nil {
+		t.Fatalf("want one status write carrying all 300 occurrences, got %+v", w.ops[len(w.ops)-1])
 	}
 	if err := a.Flush(context.Background()); err != nil || len(w.ops) != 2 {
 		t.Fatalf("a flush with nothing pending must write nothing: %d ops", len(w.ops))
@@ -74,8 +78,8 @@ func TestAggregatorCreatesOnceAndCoalescesRepeats(t *testing.T) {
 	if got := testutil.ToFloat64(m.DedupHits.WithLabelValues("trivy")); got != 299 {
 		t.Errorf("dedup hits %v, want 299", got)
 	}
-	if got := testutil.ToFloat64(m.Coalesced.WithLabelValues("trivy")); got != 298 {
-		t.Errorf("coalesced %v, want 298", got)
+	if got := testutil.ToFloat64(m.Coalesced.WithLabelValues("trivy")); got != 299 { // all ride on the one status write
+		t.Errorf("coalesced %v, want 299", got)
 	}
 	ev := w.ops[0].Event
 	if ev.Namespace != "apps" || ev.Name != finding.ObjectName("trivy", ev.Spec.DedupKey, 0) || ev.Labels[zenv1.LabelKeyHash] == "" {
@@ -108,6 +112,9 @@ func TestAggregatorWindowRotatesGeneration(t *testing.T) {
 	_ = a.Flush(context.Background())
 	gens := map[string]int64{}
 	for _, op := range w.ops {
+		if op.DeferStatus {
+			continue // handed back and counted in a later op
+		}
 		gens[op.Event.Labels[zenv1.LabelGeneration]] += op.Delta.Count
 	}
 	if gens["0"] != 2 || gens["1"] != 1 {

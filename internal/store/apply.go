@@ -43,6 +43,11 @@ func (w *Writer) applyOnce(ctx context.Context, op *Op, recreated bool) (Result,
 			return res, err
 		}
 		res.Namespace = op.Event.Namespace
+		if op.DeferStatus {
+			res.Unapplied, op.Delta = op.Delta, Delta{}
+			res.Hint = op.Hint
+			return res, nil
+		}
 	}
 	for range maxConflicts {
 		if op.Hint == nil {

@@ -27,6 +27,10 @@ type Op struct {
 	// event's lastSeen is more than Window before Delta.FirstSeen: the
 	// finding recurred after DEDUP_WINDOW and belongs to a new event.
 	Window time.Duration
+	// DeferStatus makes a create stop after the create: its delta is
+	// handed back in Result.Unapplied, so the caller can fold it into the
+	// next coalesced status write instead of paying a write of its own.
+	DeferStatus bool
 	// Done, when set, is called once with the outcome. It may return a
 	// follow-up op, which the same worker runs at once.
 	Done func(Result) *Op
@@ -79,6 +83,8 @@ type Result struct {
 	Hint *Hint
 	// Created is true when this op created the object.
 	Created bool
+	// Unapplied is the delta a DeferStatus create did not write.
+	Unapplied Delta
 	// WindowExpired is true when the op stopped because of Window.
 	WindowExpired bool
 	// Err is set when the op failed every retry and was dead-lettered.
