@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -20,6 +21,7 @@ import (
 	"github.com/kube-zen/zen-watcher/internal/config"
 	"github.com/kube-zen/zen-watcher/internal/eventindex"
 	"github.com/kube-zen/zen-watcher/internal/health"
+	"github.com/kube-zen/zen-watcher/internal/retention"
 	"github.com/kube-zen/zen-watcher/internal/server"
 	"github.com/kube-zen/zen-watcher/internal/version"
 )
@@ -76,6 +78,10 @@ func Run(ctx context.Context, opts Options) error {
 		index,
 	)
 
+	// Retention shares the writer's client, and so its rate limit: the
+	// collector's deletes never add to the load the API server sees.
+	gc := retention.New(events.Client, retention.Options{TTL: cfg.EventTTL, MaxEvents: cfg.MaxEvents, Interval: cfg.GCInterval},
+		opts.Registry, log.With("component", "retention"), time.Now)
 	if opts.OnEvents != nil {
 		opts.OnEvents(events)
 	}
@@ -111,7 +117,10 @@ func Run(ctx context.Context, opts Options) error {
 	})
 	g.Go(func() error {
 		c := &clusterWatch{discovery: disc, readiness: ready, interval: cfg.WatchInterval, log: log}
-		c.run(gctx, func() { startIndex(gctx, g, index, ready, log) })
+		c.run(gctx, func() {
+			startIndex(gctx, g, index, ready, log)
+			g.Go(func() error { gc.Run(gctx); return nil })
+		})
 		return nil
 	})
 	return g.Wait()
