@@ -96,3 +96,13 @@ $(STATICCHECK): $(TOOLS_DEPS)
 .PHONY: clean
 clean: ## Remove built binaries and local control-plane data.
 	rm -rf $(BIN) .run
+
+##@ Benchmarks
+
+.PHONY: bench
+bench: ## Go benchmarks of the hot paths, with allocations.
+	$(GO) test -run '^$$' -bench . -benchmem ./internal/...
+
+.PHONY: bench-pipeline
+bench-pipeline: tools ## Pipeline vs raw creates against a real API server (BENCH_API_QPS lifts the client limit).
+	$(GO) test -run '^$$' -bench PipelineVsRawCreates -benchtime 1x ./test/integration/

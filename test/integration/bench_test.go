@@ -3,6 +3,8 @@ package integration
 import (
 	"context"
 	"fmt"
+	"os"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -26,6 +28,11 @@ func BenchmarkPipelineVsRawCreates(b *testing.B) {
 	const n, repeats = 1000, 10
 	t := &testing.T{}
 	cfg := defaultConfig(t)
+	// BENCH_API_QPS lifts the client-side limit on both sides, to see where
+	// the API server itself, not the limiter, is the bound.
+	if v, err := strconv.ParseFloat(os.Getenv("BENCH_API_QPS"), 64); err == nil && v > 0 {
+		cfg.APIQPS, cfg.APIBurst = v, int(2*v)
+	}
 	var rawRate, pipeRate float64
 	for b.Loop() {
 		rawRate = rawCreates(b, n, cfg.WriteWorkers, cfg.APIQPS, cfg.APIBurst)

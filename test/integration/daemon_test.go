@@ -23,11 +23,18 @@ import (
 
 // daemon is zen-watcher running in-process against some API server.
 type daemon struct {
-	url  string
-	stop func() error // cancels Run and returns its result
+	url      string
+	stop     func() error // cancels Run and returns its result
+	registry *prometheus.Registry
+	events   *app.Events
 }
 
 func startDaemon(t *testing.T, rc *rest.Config) *daemon {
+	return startDaemonWith(t, rc, func(*config.Config) {})
+}
+
+// startDaemonWith runs the daemon with the defaults changed by tune.
+func startDaemonWith(t *testing.T, rc *rest.Config, tune func(*config.Config)) *daemon {
 	t.Helper()
 	cfg, err := config.Load(func(string) (string, bool) { return "", false })
 	if err != nil {
@@ -35,6 +42,9 @@ func startDaemon(t *testing.T, rc *rest.Config) *daemon {
 	}
 	cfg.WatchInterval = time.Second
 	cfg.ShutdownTimeout = 5 * time.Second
+	tune(&cfg)
+	reg := prometheus.NewRegistry()
+	eventsCh := make(chan *app.Events, 1)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -45,10 +55,11 @@ func startDaemon(t *testing.T, rc *rest.Config) *daemon {
 		done <- app.Run(ctx, app.Options{
 			Config: cfg, RESTConfig: rc, Listener: ln,
 			Logger:   slog.New(slog.NewJSONHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})),
-			Registry: prometheus.NewRegistry(),
+			Registry: reg,
+			OnEvents: func(e *app.Events) { eventsCh <- e },
 		})
 	}()
-	d := &daemon{url: "http://" + ln.Addr().String(), stop: sync.OnceValue(func() error {
+	d := &daemon{url: "http://" + ln.Addr().String(), registry: reg, stop: sync.OnceValue(func() error {
 		cancel()
 		select {
 		case err := <-done:
@@ -59,7 +70,26 @@ func startDaemon(t *testing.T, rc *rest.Config) *daemon {
 		}
 	})}
 	t.Cleanup(func() { _ = d.stop() })
+	select {
+	case d.events = <-eventsCh:
+	case err := <-done:
+		t.Fatalf("daemon stopped at start: %v", err)
+	}
+	d.waitServing(t)
 	return d
+}
+
+// waitServing returns once the HTTP server answers, by which time Run has
+// built the pipeline.
+func (d *daemon) waitServing(t *testing.T) {
+	t.Helper()
+	eventually(t, "daemon serving", func() error {
+		resp, err := http.Get(d.url + "/health")
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err
+	})
 }
 
 func (d *daemon) get(t *testing.T, path string) (int, string) {
