@@ -270,3 +270,44 @@ func httpDo(t *testing.T, method, url string) string {
 	b, _ := io.ReadAll(resp.Body)
 	return string(b)
 }
+
+func TestHostileFindingsNeverPoisonTheQueue(t *testing.T) {
+	ns := newNamespace(t)
+	r := startPipeline(t, defaultConfig(t))
+	now := time.Now()
+	huge := map[string]any{}
+	for i := range 10_000 {
+		huge[fmt.Sprintf("k%05d", i)] = strings.Repeat("v", 100)
+	}
+	hostile := []finding.Finding{
+		{Source: "trivy", Category: zenv1.CategorySecurity, Severity: zenv1.SeverityHigh, EventType: "vulnerability", DetectedAt: now}, // no key
+		{Source: "Trivy Operator!!", Category: zenv1.CategorySecurity, Severity: zenv1.SeverityHigh, EventType: "Policy Violation",
+			DedupKey: strings.Repeat("key/", 100_000), DetectedAt: now,
+			Resource: &zenv1.ResourceRef{Kind: "Pod", Name: strings.Repeat("n", 10_000), Namespace: ns},
+			Details:  huge},
+		{Source: "trivy", Category: "performance", Severity: zenv1.SeverityHigh, EventType: "x", DedupKey: "k", DetectedAt: now},
+		{Source: "trivy", Category: zenv1.CategorySecurity, Severity: "SEVERE", EventType: "x", DedupKey: "k", DetectedAt: now},
+		{Source: "trivy", Category: zenv1.CategorySecurity, Severity: zenv1.SeverityLow, EventType: "x", DedupKey: "\x00\xff\xfe", DetectedAt: now,
+			Resource: &zenv1.ResourceRef{Namespace: ns}},
+	}
+	good := synthetic(ns, 1, now)
+	if err := r.Pipeline.Submit(context.Background(), append(hostile, good)...); err != nil {
+		t.Fatal(err)
+	}
+	r.stop()
+	evs := listEvents(t, ns)
+	if _, ok := evs[finding.ObjectName(good.Source, good.DedupKey, 0)]; !ok {
+		t.Fatalf("the good finding was lost among hostile ones: %d events", len(evs))
+	}
+	for _, e := range evs {
+		if e.Spec.Source == "trivy-operator" && (len(e.Spec.DedupKey) > zenv1.MaxStringLength || len(e.Spec.Details.Raw) > zenv1.MaxDetailsBytes) {
+			t.Errorf("oversized finding stored beyond limits: key %d bytes, details %d bytes", len(e.Spec.DedupKey), len(e.Spec.Details.Raw))
+		}
+	}
+	if n := counterValue(t, r.Registry, "zen_watcher_dlq_entries_total"); n != 0 {
+		t.Errorf("%v writes dead-lettered: normalize should have made every kept finding valid", n)
+	}
+	if n := counterValue(t, r.Registry, "zen_watcher_findings_dropped_total"); n != 3 {
+		t.Errorf("dropped %v findings, want 3 (no key, bad category, bad severity)", n)
+	}
+}

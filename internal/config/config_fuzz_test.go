@@ -1,0 +1,26 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+// FuzzLoad feeds arbitrary values to every variable: Load must never panic,
+// and must either accept or name at least one variable in its error.
+func FuzzLoad(f *testing.F) {
+	for _, seed := range []string{"", "30s", "0", "-1", "custom", "kube-system", "1e309", "NaN", "\x00", strings.Repeat("9", 40)} {
+		f.Add(seed)
+	}
+	names := []string{"WATCH_INTERVAL", "DEDUP_WINDOW", "EVENT_NAMESPACE", "POD_NAMESPACE", "WATCH_NAMESPACE", "BEHAVIOR_MODE",
+		"FILTER_EXPRESSION", "API_QPS", "API_BURST", "WRITE_QUEUE_SIZE", "WRITE_WORKERS", "FLUSH_INTERVAL", "DLQ_SIZE", "EVENT_TTL",
+		"MAX_EVENTS", "GC_INTERVAL", "FALCO_BUFFER_SIZE", "AUDIT_BUFFER_SIZE", "WATCHER_PORT", "LOG_LEVEL", "SHUTDOWN_TIMEOUT",
+		"TRIVY_NAMESPACE", "KYVERNO_NAMESPACE", "FALCO_NAMESPACE", "KUBE_BENCH_NAMESPACE", "CHECKOV_NAMESPACE"}
+	f.Fuzz(func(t *testing.T, value string) {
+		for _, name := range names {
+			_, err := Load(env(map[string]string{name: value}))
+			if err != nil && !strings.Contains(err.Error(), "=") {
+				t.Fatalf("%s=%q: error names no variable: %v", name, value, err)
+			}
+		}
+	})
+}
