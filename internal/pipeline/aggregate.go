@@ -42,6 +42,7 @@ type Aggregator struct {
 
 	mu      sync.Mutex
 	entries map[string]*entry // by finding.KeyHash
+	orphans []*store.Op       // writes of superseded generations that found the queue full
 	closing bool
 }
 
@@ -163,8 +164,9 @@ func (a *Aggregator) takePending(h string, e *entry) *store.Op {
 
 // Flush writes every pending delta; the app calls it every FLUSH_INTERVAL.
 func (a *Aggregator) Flush(ctx context.Context) error {
-	var ops []*store.Op
 	a.mu.Lock()
+	ops := a.orphans
+	a.orphans = nil
 	for h, e := range a.entries {
 		if op := a.takePending(h, e); op != nil {
 			ops = append(ops, op)
@@ -217,12 +219,17 @@ func (a *Aggregator) requeue(ops []*store.Op) {
 	defer a.mu.Unlock()
 	for _, op := range ops {
 		h := op.Event.Labels[zenv1.LabelKeyHash]
-		if e := a.entries[h]; e != nil && e.gen == generationOf(op.Event) {
-			e.inflight = false
-			e.pending.Merge(op.Delta)
-			if e.template == nil {
-				e.template = op.Event
-			}
+		e := a.entries[h]
+		if e == nil || e.gen != generationOf(op.Event) {
+			// Its entry moved on to a newer generation; keep the write as
+			// it is for the next flush.
+			a.orphans = append(a.orphans, op)
+			continue
+		}
+		e.inflight = false
+		e.pending.Merge(op.Delta)
+		if e.template == nil {
+			e.template = op.Event
 		}
 	}
 }

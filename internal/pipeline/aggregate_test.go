@@ -156,3 +156,31 @@ func BenchmarkAggregatorRepeat(b *testing.B) {
 		_ = a.Add(context.Background(), fs[i%1000:i%1000+1])
 	}
 }
+
+// fullWriter refuses every write, as a writer whose queue stays full.
+type fullWriter struct{}
+
+func (fullWriter) Enqueue(ctx context.Context, _ *store.Op) error { return context.DeadlineExceeded }
+
+func TestAggregatorKeepsSupersededGenerationWhenQueueIsFull(t *testing.T) {
+	w := &fakeWriter{}
+	a, _ := newTestAggregator(w, noneStored{}, time.Hour)
+	t0 := time.Now().Add(-10 * time.Hour)
+	_ = a.Add(context.Background(), []finding.Finding{testFinding(1, t0)})                   // created
+	_ = a.Add(context.Background(), []finding.Finding{testFinding(1, t0.Add(time.Minute))}) // pending repeat
+	a.writer = fullWriter{}
+	if err := a.Add(context.Background(), []finding.Finding{testFinding(1, t0.Add(5*time.Hour))}); err == nil {
+		t.Fatal("want the full queue's error")
+	}
+	a.writer = w
+	_ = a.Close(context.Background())
+	gens := map[string]int64{}
+	for _, op := range w.ops {
+		if !op.DeferStatus {
+			gens[op.Event.Labels[zenv1.LabelGeneration]] += op.Delta.Count
+		}
+	}
+	if gens["0"] != 2 || gens["1"] != 1 {
+		t.Fatalf("want 2 occurrences in generation 0 and 1 in generation 1, got %v", gens)
+	}
+}
