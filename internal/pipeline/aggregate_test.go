@@ -166,7 +166,7 @@ func TestAggregatorKeepsSupersededGenerationWhenQueueIsFull(t *testing.T) {
 	w := &fakeWriter{}
 	a, _ := newTestAggregator(w, noneStored{}, time.Hour)
 	t0 := time.Now().Add(-10 * time.Hour)
-	_ = a.Add(context.Background(), []finding.Finding{testFinding(1, t0)})                   // created
+	_ = a.Add(context.Background(), []finding.Finding{testFinding(1, t0)})                  // created
 	_ = a.Add(context.Background(), []finding.Finding{testFinding(1, t0.Add(time.Minute))}) // pending repeat
 	a.writer = fullWriter{}
 	if err := a.Add(context.Background(), []finding.Finding{testFinding(1, t0.Add(5*time.Hour))}); err == nil {

@@ -52,9 +52,10 @@ func NewFilterStage(mode config.BehaviorMode, expression string, m *Metrics) (*F
 	return s, nil
 }
 
-// Exec returns the findings the filter keeps, in order, in a new slice.
-// ctx bounds expression evaluation: once it is done, a long evaluation is
-// interrupted and its finding counted as a filter error.
+// Exec returns the findings the filter keeps, in order, in a new slice (in
+// mode all, findings itself). ctx bounds expression evaluation: once it is
+// done, a long evaluation is interrupted and its finding counted as a
+// filter error, so give a draining pipeline a live context.
 func (s *FilterStage) Exec(ctx context.Context, findings []finding.Finding) []finding.Finding {
 	if s.mode == config.BehaviorAll {
 		return findings

@@ -79,6 +79,17 @@ func (s *NormalizeStage) normalize(f *finding.Finding) bool {
 	}
 
 	c := detailsCopier{truncated: cut || cutType || longKey}
+	f.Details = c.findingDetails(f)
+	if c.truncated {
+		s.metrics.FindingsTruncated.WithLabelValues(source).Inc()
+	}
+	return true
+}
+
+// findingDetails returns the storable copy of f's details and sets
+// f.Resource to its normalized copy; a partial resource ends up in the
+// details, under "resource" (or "_resource" when the tool used that key).
+func (c *detailsCopier) findingDetails(f *finding.Finding) map[string]any {
 	var details map[string]any
 	bound := 0
 	if f.Details != nil {
@@ -92,23 +103,19 @@ func (s *NormalizeStage) normalize(f *finding.Finding) bool {
 			if details == nil {
 				details, bound = make(map[string]any, 1), 2
 			}
-			key := "resource"
-			if _, taken := details[key]; taken {
-				key = "_resource"
+			name := "resource"
+			if _, taken := details[name]; taken {
+				name = "_resource"
 			}
 			v, n := c.object(partial, 1)
-			details[key] = v
-			bound += len(key) + 3 + n + 1
+			details[name] = v
+			bound += 2 + len(name) + 1 + n + 1
 		}
 	}
-	if details != nil {
-		details = c.fitDetails(details, bound)
+	if details == nil {
+		return nil
 	}
-	f.Details = details
-	if c.truncated {
-		s.metrics.FindingsTruncated.WithLabelValues(source).Inc()
-	}
-	return true
+	return c.fitDetails(details, bound)
 }
 
 // validate returns the drop reason for the fields normalize cannot repair,

@@ -23,7 +23,7 @@ const (
 	// detailsTruncatedKey is set to true when top-level keys were left out.
 	detailsTruncatedKey = "_truncated"
 	// truncatedEntryLen is len(`"_truncated":true`).
-	truncatedEntryLen = len(`"`+detailsTruncatedKey+`":true`)
+	truncatedEntryLen = len(`"` + detailsTruncatedKey + `":true`)
 )
 
 // detailsCopier copies details into plain JSON values (map[string]any,

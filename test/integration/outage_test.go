@@ -5,21 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/url"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/cache"
 
-	"github.com/kube-zen/zen-watcher/internal/app"
-	"github.com/kube-zen/zen-watcher/internal/config"
-	"github.com/kube-zen/zen-watcher/internal/eventindex"
 	"github.com/kube-zen/zen-watcher/internal/finding"
 )
 
@@ -161,42 +154,6 @@ func countsExactly(t *testing.T, ns string, want map[string]int64) error {
 		}
 	}
 	return nil
-}
-
-// startPipelineVia is startPipeline with the writer talking to the API
-// server through rc; the event index keeps the direct connection.
-func startPipelineVia(t *testing.T, cfg config.Config, rc *rest.Config) *running {
-	t.Helper()
-	reg := prometheus.NewRegistry()
-	log := slog.New(slog.NewJSONHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	meta, err := metadata.NewForConfig(restConfig)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	index := eventindex.New(meta, 0)
-	indexDone := make(chan struct{})
-	go func() { index.Run(ctx); close(indexDone) }()
-	stopIndex := func() { cancel(); <-indexDone }
-	if !cache.WaitForCacheSync(ctx.Done(), index.HasSynced) {
-		stopIndex()
-		t.Fatal("index did not sync")
-	}
-	ev, err := app.NewEvents(cfg, rc, index, reg, log)
-	if err != nil {
-		stopIndex()
-		t.Fatal(err)
-	}
-	runDone := make(chan struct{})
-	go func() { ev.Run(ctx, cfg.FlushInterval, 30*time.Second, log); close(runDone) }()
-	r := &running{Events: ev, Registry: reg}
-	r.stop = sync.OnceFunc(func() {
-		cancel()
-		<-runDone
-		<-indexDone
-	})
-	t.Cleanup(r.stop)
-	return r
 }
 
 // forwarder relays raw TCP from a loopback port to the API server, so TLS

@@ -12,6 +12,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/metadata"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -44,6 +45,13 @@ func defaultConfig(t *testing.T) config.Config {
 // daemon does. stop drains it and waits.
 func startPipeline(t *testing.T, cfg config.Config) *running {
 	t.Helper()
+	return startPipelineVia(t, cfg, restConfig)
+}
+
+// startPipelineVia is startPipeline with the writer talking to the API
+// server through rc; the event index keeps the direct connection.
+func startPipelineVia(t *testing.T, cfg config.Config, rc *rest.Config) *running {
+	t.Helper()
 	reg := prometheus.NewRegistry()
 	log := slog.New(slog.NewJSONHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 	meta, err := metadata.NewForConfig(restConfig)
@@ -54,11 +62,14 @@ func startPipeline(t *testing.T, cfg config.Config) *running {
 	index := eventindex.New(meta, 0)
 	indexDone := make(chan struct{})
 	go func() { index.Run(ctx); close(indexDone) }()
+	stopIndex := func() { cancel(); <-indexDone }
 	if !cache.WaitForCacheSync(ctx.Done(), index.HasSynced) {
+		stopIndex()
 		t.Fatal("index did not sync")
 	}
-	ev, err := app.NewEvents(cfg, restConfig, index, reg, log)
+	ev, err := app.NewEvents(cfg, rc, index, reg, log)
 	if err != nil {
+		stopIndex()
 		t.Fatal(err)
 	}
 	runDone := make(chan struct{})
