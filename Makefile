@@ -106,3 +106,7 @@ bench: ## Go benchmarks of the hot paths, with allocations.
 .PHONY: bench-pipeline
 bench-pipeline: tools ## Pipeline vs raw creates against a real API server (BENCH_API_QPS lifts the client limit).
 	$(GO) test -run '^$$' -bench PipelineVsRawCreates -benchtime 1x ./test/integration/
+
+.PHONY: demo
+demo: ## With `make run` running: apply sample tool results and show the events.
+	hack/demo.sh

@@ -78,6 +78,10 @@ func Run(ctx context.Context, opts Options) error {
 		index,
 	)
 
+	sources, err := NewSources(cfg, rc, events.Pipeline, opts.Registry, log)
+	if err != nil {
+		return fmt.Errorf("building sources: %w", err)
+	}
 	// Retention shares the writer's client, and so its rate limit: the
 	// collector's deletes never add to the load the API server sees.
 	gc := retention.New(events.Client, retention.Options{TTL: cfg.EventTTL, MaxEvents: cfg.MaxEvents, Interval: cfg.GCInterval},
@@ -111,14 +115,33 @@ func Run(ctx context.Context, opts Options) error {
 		}
 		return nil
 	})
+	// Sources start once the index has synced, and stop first at shutdown:
+	// the pipeline's last flush comes after the last finding submitted.
+	indexSynced, sourcesDone := make(chan struct{}), make(chan struct{})
 	g.Go(func() error {
-		events.Run(gctx, cfg.FlushInterval, cfg.ShutdownTimeout, log)
+		defer close(sourcesDone)
+		select {
+		case <-indexSynced:
+			sources.Run(gctx)
+		case <-gctx.Done():
+		}
+		return nil
+	})
+	flushCtx, stopFlushing := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopFlushing()
+	g.Go(func() error {
+		<-sourcesDone
+		stopFlushing()
+		return nil
+	})
+	g.Go(func() error {
+		events.Run(flushCtx, cfg.FlushInterval, cfg.ShutdownTimeout, log)
 		return nil
 	})
 	g.Go(func() error {
 		c := &clusterWatch{discovery: disc, readiness: ready, interval: cfg.WatchInterval, log: log}
 		c.run(gctx, func() {
-			startIndex(gctx, g, index, ready, log)
+			startCaches(gctx, g, index, sources, indexSynced, ready, log)
 			g.Go(func() error { gc.Run(gctx); return nil })
 		})
 		return nil
@@ -126,13 +149,19 @@ func Run(ctx context.Context, opts Options) error {
 	return g.Wait()
 }
 
-// startIndex runs the event index and marks the caches condition once its
-// initial list has loaded.
-func startIndex(ctx context.Context, g *errgroup.Group, index *eventindex.Index, ready *health.Readiness, log *slog.Logger) {
-	ready.Set(condCaches, errors.New("waiting for the ZenAgentEvent index to sync"))
+// startCaches runs the event index and closes indexSynced once it has
+// loaded: a source's findings are looked up in the index, and before then
+// every stored event would look new. The caches condition holds once the
+// sources have synced too.
+func startCaches(ctx context.Context, g *errgroup.Group, index *eventindex.Index, sources *Sources, indexSynced chan<- struct{}, ready *health.Readiness, log *slog.Logger) {
+	ready.Set(condCaches, errors.New("waiting for the ZenAgentEvent index and the sources to sync"))
 	g.Go(func() error { index.Run(ctx); return nil })
 	g.Go(func() error {
-		if cache.WaitForCacheSync(ctx.Done(), index.HasSynced) {
+		if !cache.WaitForCacheSync(ctx.Done(), index.HasSynced) {
+			return nil
+		}
+		close(indexSynced)
+		if cache.WaitForCacheSync(ctx.Done(), sources.HasSynced) {
 			ready.Set(condCaches, nil)
 			log.Info("caches synced")
 		}

@@ -63,6 +63,12 @@ type Config struct {
 	LogLevel slog.Level
 	// ShutdownTimeout bounds graceful shutdown after SIGTERM.
 	ShutdownTimeout time.Duration
+	// KubeBenchSelector and CheckovSelector pick the tools' result
+	// ConfigMaps, by label, on the server.
+	KubeBenchSelector string
+	CheckovSelector   string
+	// KubeBenchResults are the kube-bench statuses that become findings.
+	KubeBenchResults []string
 	// ToolNamespaces maps each tool to the namespace its pods run in, for
 	// tool detection.
 	ToolNamespaces ToolNamespaces
@@ -91,26 +97,29 @@ func Load(getenv Getenv) (Config, error) {
 		defaultEventNamespace = podNamespace
 	}
 	c := Config{
-		WatchInterval:    r.duration("WATCH_INTERVAL", 30*time.Second, time.Second, 24*time.Hour),
-		DedupWindow:      r.optionalDuration("DEDUP_WINDOW", time.Second, 365*24*time.Hour),
-		EventNamespace:   r.dnsLabel("EVENT_NAMESPACE", defaultEventNamespace),
-		WatchNamespace:   r.dnsLabel("WATCH_NAMESPACE", ""),
-		BehaviorMode:     BehaviorMode(r.oneOf("BEHAVIOR_MODE", string(BehaviorAll), string(BehaviorAll), string(BehaviorConservative), string(BehaviorSecurityOnly), string(BehaviorCustom))),
-		FilterExpression: r.text("FILTER_EXPRESSION", "", 4096),
-		APIQPS:           r.float("API_QPS", 200, 1, 100_000),
-		APIBurst:         r.integer("API_BURST", 400, 1, 100_000),
-		WriteQueueSize:   r.integer("WRITE_QUEUE_SIZE", 10_000, 1, 1_000_000),
-		WriteWorkers:     r.integer("WRITE_WORKERS", 8, 1, 256),
-		FlushInterval:    r.duration("FLUSH_INTERVAL", 2*time.Second, 100*time.Millisecond, time.Minute),
-		DLQSize:          r.integer("DLQ_SIZE", 1_000, 1, 1_000_000),
-		EventTTL:         r.duration("EVENT_TTL", 7*24*time.Hour, time.Minute, 10*365*24*time.Hour),
-		MaxEvents:        r.integer("MAX_EVENTS", 50_000, 0, 10_000_000),
-		GCInterval:       r.duration("GC_INTERVAL", 5*time.Minute, time.Second, 24*time.Hour),
-		FalcoBufferSize:  r.integer("FALCO_BUFFER_SIZE", 100, 1, 1_000_000),
-		AuditBufferSize:  r.integer("AUDIT_BUFFER_SIZE", 200, 1, 1_000_000),
-		WatcherPort:      r.integer("WATCHER_PORT", 8080, 1, 65535),
-		LogLevel:         r.logLevel("LOG_LEVEL", slog.LevelInfo),
-		ShutdownTimeout:  r.duration("SHUTDOWN_TIMEOUT", 25*time.Second, time.Second, 10*time.Minute),
+		WatchInterval:     r.duration("WATCH_INTERVAL", 30*time.Second, time.Second, 24*time.Hour),
+		DedupWindow:       r.optionalDuration("DEDUP_WINDOW", time.Second, 365*24*time.Hour),
+		EventNamespace:    r.dnsLabel("EVENT_NAMESPACE", defaultEventNamespace),
+		WatchNamespace:    r.dnsLabel("WATCH_NAMESPACE", ""),
+		BehaviorMode:      BehaviorMode(r.oneOf("BEHAVIOR_MODE", string(BehaviorAll), string(BehaviorAll), string(BehaviorConservative), string(BehaviorSecurityOnly), string(BehaviorCustom))),
+		FilterExpression:  r.text("FILTER_EXPRESSION", "", 4096),
+		APIQPS:            r.float("API_QPS", 200, 1, 100_000),
+		APIBurst:          r.integer("API_BURST", 400, 1, 100_000),
+		WriteQueueSize:    r.integer("WRITE_QUEUE_SIZE", 10_000, 1, 1_000_000),
+		WriteWorkers:      r.integer("WRITE_WORKERS", 8, 1, 256),
+		FlushInterval:     r.duration("FLUSH_INTERVAL", 2*time.Second, 100*time.Millisecond, time.Minute),
+		DLQSize:           r.integer("DLQ_SIZE", 1_000, 1, 1_000_000),
+		EventTTL:          r.duration("EVENT_TTL", 7*24*time.Hour, time.Minute, 10*365*24*time.Hour),
+		MaxEvents:         r.integer("MAX_EVENTS", 50_000, 0, 10_000_000),
+		GCInterval:        r.duration("GC_INTERVAL", 5*time.Minute, time.Second, 24*time.Hour),
+		FalcoBufferSize:   r.integer("FALCO_BUFFER_SIZE", 100, 1, 1_000_000),
+		AuditBufferSize:   r.integer("AUDIT_BUFFER_SIZE", 200, 1, 1_000_000),
+		WatcherPort:       r.integer("WATCHER_PORT", 8080, 1, 65535),
+		LogLevel:          r.logLevel("LOG_LEVEL", slog.LevelInfo),
+		ShutdownTimeout:   r.duration("SHUTDOWN_TIMEOUT", 25*time.Second, time.Second, 10*time.Minute),
+		KubeBenchSelector: r.selector("KUBE_BENCH_SELECTOR", "app=kube-bench"),
+		CheckovSelector:   r.selector("CHECKOV_SELECTOR", "app=checkov"),
+		KubeBenchResults:  r.subset("KUBE_BENCH_RESULTS", []string{"FAIL"}, "FAIL", "WARN"),
 		ToolNamespaces: ToolNamespaces{
 			Trivy:     r.dnsLabel("TRIVY_NAMESPACE", "trivy-system"),
 			Kyverno:   r.dnsLabel("KYVERNO_NAMESPACE", "kyverno"),

@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"log/slog"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -21,28 +22,31 @@ func TestLoadDefaults(t *testing.T) {
 		t.Fatalf("Load with empty env: %v", err)
 	}
 	want := Config{
-		WatchInterval:   30 * time.Second,
-		EventNamespace:  "default",
-		BehaviorMode:    BehaviorAll,
-		FalcoBufferSize: 100,
-		AuditBufferSize: 200,
-		WatcherPort:     8080,
-		LogLevel:        slog.LevelInfo,
-		ShutdownTimeout: 25 * time.Second,
-		APIQPS:          200,
-		APIBurst:        400,
-		WriteQueueSize:  10_000,
-		WriteWorkers:    8,
-		FlushInterval:   2 * time.Second,
-		DLQSize:         1_000,
-		EventTTL:        7 * 24 * time.Hour,
-		MaxEvents:       50_000,
-		GCInterval:      5 * time.Minute,
+		WatchInterval:     30 * time.Second,
+		EventNamespace:    "default",
+		BehaviorMode:      BehaviorAll,
+		FalcoBufferSize:   100,
+		AuditBufferSize:   200,
+		WatcherPort:       8080,
+		LogLevel:          slog.LevelInfo,
+		ShutdownTimeout:   25 * time.Second,
+		APIQPS:            200,
+		APIBurst:          400,
+		WriteQueueSize:    10_000,
+		WriteWorkers:      8,
+		FlushInterval:     2 * time.Second,
+		DLQSize:           1_000,
+		EventTTL:          7 * 24 * time.Hour,
+		MaxEvents:         50_000,
+		GCInterval:        5 * time.Minute,
+		KubeBenchSelector: "app=kube-bench",
+		CheckovSelector:   "app=checkov",
+		KubeBenchResults:  []string{"FAIL"},
 		ToolNamespaces: ToolNamespaces{
 			Trivy: "trivy-system", Kyverno: "kyverno", Falco: "falco", KubeBench: "kube-bench", Checkov: "checkov",
 		},
 	}
-	if c != want {
+	if !reflect.DeepEqual(c, want) {
 		t.Errorf("defaults:\n got %+v\nwant %+v", c, want)
 	}
 }
@@ -152,6 +156,11 @@ func TestLoadRejectsBadValues(t *testing.T) {
 		{"MAX_EVENTS", "lots", "whole number"},
 		{"GC_INTERVAL", "0s", "between 1s"},
 		{"FILTER_EXPRESSION", "true", "only read with BEHAVIOR_MODE=custom"},
+		{"KUBE_BENCH_SELECTOR", "app in (", "label selector"},
+		{"KUBE_BENCH_SELECTOR", "a==b==c", "label selector"},
+		{"CHECKOV_SELECTOR", "!!", "label selector"},
+		{"KUBE_BENCH_RESULTS", "FAIL,PASS", "list of FAIL, WARN"},
+		{"KUBE_BENCH_RESULTS", "everything", "list of FAIL, WARN"},
 		{"FILTER_EXPRESSION", strings.Repeat("x", 5000), "at most 4096 bytes"},
 	}
 	for _, name := range namespaceVars {
@@ -209,5 +218,15 @@ func TestCustomModeNeedsExpression(t *testing.T) {
 	c, err := Load(env(map[string]string{"BEHAVIOR_MODE": "custom", "FILTER_EXPRESSION": `finding.severity == "HIGH"`}))
 	if err != nil || c.FilterExpression != `finding.severity == "HIGH"` {
 		t.Fatalf("custom mode with expression: %+v %v", c, err)
+	}
+}
+
+func TestKubeBenchResultsAddWarn(t *testing.T) {
+	c, err := Load(env(map[string]string{"KUBE_BENCH_RESULTS": "fail, warn,FAIL", "CHECKOV_SELECTOR": "app=checkov,tier in (ci)"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(c.KubeBenchResults, []string{"FAIL", "WARN"}) || c.CheckovSelector != "app=checkov,tier in (ci)" {
+		t.Fatalf("got %v %q", c.KubeBenchResults, c.CheckovSelector)
 	}
 }

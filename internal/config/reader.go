@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/validation"
 )
 
@@ -135,4 +136,37 @@ func (r *reader) text(name, def string, max int) string {
 		return def
 	}
 	return v
+}
+
+// selector accepts a non-empty Kubernetes label selector.
+func (r *reader) selector(name, def string) string {
+	v, ok := r.lookup(name)
+	if !ok {
+		return def
+	}
+	if _, err := labels.Parse(v); err != nil || v == "" {
+		r.fail(name, v, fmt.Sprintf("want a label selector such as %s: %v", def, err))
+		return def
+	}
+	return v
+}
+
+// subset accepts a comma-separated list drawn from allowed, in any case.
+func (r *reader) subset(name string, def []string, allowed ...string) []string {
+	v, ok := r.lookup(name)
+	if !ok {
+		return def
+	}
+	var out []string
+	for _, item := range strings.Split(v, ",") {
+		item = strings.ToUpper(strings.TrimSpace(item))
+		if !slices.Contains(allowed, item) {
+			r.fail(name, v, "want a comma-separated list of "+strings.Join(allowed, ", "))
+			return def
+		}
+		if !slices.Contains(out, item) {
+			out = append(out, item)
+		}
+	}
+	return out
 }

@@ -53,7 +53,7 @@ func startPipeline(t *testing.T, cfg config.Config) *running {
 func startPipelineVia(t *testing.T, cfg config.Config, rc *rest.Config) *running {
 	t.Helper()
 	reg := prometheus.NewRegistry()
-	log := slog.New(slog.NewJSONHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
+	log := testLogger(t)
 	meta, err := metadata.NewForConfig(restConfig)
 	if err != nil {
 		t.Fatal(err)
@@ -165,4 +165,9 @@ func counterValue(t *testing.T, reg *prometheus.Registry, name string) float64 {
 		}
 	}
 	return sum
+}
+
+// testLogger writes warnings and errors into the test's output.
+func testLogger(t *testing.T) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 }

@@ -1,0 +1,26 @@
+package configmap
+
+import "github.com/prometheus/client_golang/prometheus"
+
+// Metrics are shared by every ConfigMap source; the source label tells them
+// apart.
+type Metrics struct {
+	Errors   *prometheus.CounterVec // zen_watcher_source_errors_total{source,reason}
+	Findings *prometheus.CounterVec // zen_watcher_source_findings_total{source}
+}
+
+// NewMetrics registers the collectors with reg.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		Errors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "zen_watcher_source_errors_total",
+			Help: "Source payloads refused, by source and reason (invalid-json, unknown-shape, wrong-type, too-large, no-payload).",
+		}, []string{"source", "reason"}),
+		Findings: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "zen_watcher_source_findings_total",
+			Help: "Findings and resolutions handed to the pipeline, by source.",
+		}, []string{"source"}),
+	}
+	reg.MustRegister(m.Errors, m.Findings)
+	return m
+}

@@ -1,0 +1,52 @@
+package source
+
+import (
+	"encoding/json"
+	"errors"
+	"reflect"
+)
+
+// JSONError turns an encoding/json error from parsing a tool's output into
+// a *ParseError. A type error means the keys were right and a value had the
+// wrong JSON type; anything else means the bytes were not JSON at all
+// (encoding/json checks syntax, depth included, before it decodes anything).
+func JSONError(tool string, err error) error {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		field := te.Field
+		if field == "" {
+			field = "top-level array element"
+		}
+		return Errorf(ReasonWrongType,
+			"parsing %s JSON: %s at byte %d is a JSON %s, want %s: %w",
+			tool, field, te.Offset, te.Value, jsonKind(te.Type), err)
+	}
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return Errorf(ReasonInvalidJSON, "parsing %s JSON at byte %d: %w", tool, se.Offset, err)
+	}
+	return Errorf(ReasonInvalidJSON, "parsing %s JSON: %w", tool, err)
+}
+
+// jsonKind names a Go type by the JSON type that decodes into it, so that
+// messages speak the format's language, not this package's.
+func jsonKind(t reflect.Type) string {
+	if t == nil {
+		return "another type"
+	}
+	switch t.Kind() {
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.String:
+		return "a string"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
+		reflect.Float32, reflect.Float64:
+		return "a number"
+	}
+	return t.String()
+}
