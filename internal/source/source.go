@@ -19,7 +19,6 @@ const (
 	ReasonInvalidJSON  = "invalid-json"
 	ReasonUnknownShape = "unknown-shape"
 	ReasonWrongType    = "wrong-type"
-	ReasonTooLarge     = "too-large"
 	ReasonNoPayload    = "no-payload"
 )
 

@@ -95,7 +95,12 @@ func TestEveryMetricIsEmitted(t *testing.T) {
 		c.DLQSize = 1
 		c.GCInterval = time.Second
 		c.EventTTL = 240 * time.Hour
+		c.ToolNamespaces.KubeBench = home
 	})
+	// One readable and one unreadable kube-bench result.
+	putConfigMap(t, home, "unreadable", benchLabels, nil, map[string]string{"results.json": "{"})
+	putConfigMap(t, home, "readable", benchLabels, map[string]string{"zen.kube-zen.io/node": home},
+		map[string]string{"results.json": fixture(t, "kube-bench/full_run_cis-1.6_wg-policy-sample.json")})
 	d.waitReady(t, 200)
 
 	// An event stored without the key label: invisible to the index, so the

@@ -14,7 +14,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
 		Errors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "zen_watcher_source_errors_total",
-			Help: "Source payloads refused, by source and reason (invalid-json, unknown-shape, wrong-type, too-large, no-payload).",
+			Help: "Source payloads refused, by source and reason (invalid-json, unknown-shape, wrong-type, no-payload).",
 		}, []string{"source", "reason"}),
 		Findings: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "zen_watcher_source_findings_total",
