@@ -18,16 +18,15 @@ if [[ ! -d $fixtures ]]; then
   exit 1
 fi
 
-# apply_results NAMESPACE NAME LABEL FILE [ANNOTATION]: a results ConfigMap as the tool's Job leaves it.
+# apply_results NAMESPACE NAME LABEL FILE [ANNOTATION]: a results ConfigMap as the tool's Job leaves
+# it, labelled and annotated in the same write, so zen-watcher never sees it half-made.
 apply_results() {
-  local ns=$1 name=$2 label=$3 file=$4 annotation=${5:-}
+  local ns=$1 name=$2 label=$3 file=$4 annotation=${5:-zen.kube-zen.io/demo=true}
   "${kubectl[@]}" create namespace "$ns" --dry-run=client -o yaml | "${kubectl[@]}" apply -f - >/dev/null
   "${kubectl[@]}" -n "$ns" create configmap "$name" --from-file=results.json="$file" --dry-run=client -o yaml |
+    "${kubectl[@]}" label --local -f - "$label" -o yaml |
+    "${kubectl[@]}" annotate --local -f - "$annotation" -o yaml |
     "${kubectl[@]}" apply -f - >/dev/null
-  "${kubectl[@]}" -n "$ns" label configmap "$name" "$label" --overwrite >/dev/null
-  if [[ -n $annotation ]]; then
-    "${kubectl[@]}" -n "$ns" annotate configmap "$name" "$annotation" --overwrite >/dev/null
-  fi
   echo "demo: applied $ns/$name from $file"
 }
 
