@@ -19,7 +19,7 @@ import (
 
 // Sources are the daemon's pull sources, built but not yet started.
 type Sources struct {
-	configMaps  []*configmap.Watcher
+	watchers    []*source.Watcher
 	broadcaster events.EventBroadcaster
 }
 
@@ -32,7 +32,7 @@ func NewSources(cfg config.Config, rc *rest.Config, submit source.Submitter, reg
 	}
 	b := events.NewBroadcaster(&events.EventSinkImpl{Interface: cs.EventsV1()})
 	recorder := b.NewRecorder(clientgoscheme.Scheme, "zen-watcher")
-	m := configmap.NewMetrics(reg)
+	m := source.NewMetrics(reg)
 	s := &Sources{broadcaster: b}
 	for _, tool := range []configmap.Tool{
 		kubebench.ConfigMapTool(cfg.ToolNamespaces.KubeBench, cfg.KubeBenchSelector, cfg.KubeBenchResults),
@@ -42,7 +42,7 @@ func NewSources(cfg config.Config, rc *rest.Config, submit source.Submitter, reg
 			log.Info("source off: its namespace is outside WATCH_NAMESPACE", "source", tool.Name, "namespace", tool.Namespace, "watchNamespace", cfg.WatchNamespace)
 			continue
 		}
-		s.configMaps = append(s.configMaps, configmap.New(tool, cs, submit, recorder, m, log))
+		s.watchers = append(s.watchers, configmap.New(tool, cs, submit, recorder, m, log))
 	}
 	return s, nil
 }
@@ -52,18 +52,18 @@ func (s *Sources) Run(ctx context.Context) {
 	if err := s.broadcaster.StartRecordingToSinkWithContext(ctx); err == nil {
 		defer s.broadcaster.Shutdown()
 	}
-	done := make(chan struct{}, len(s.configMaps))
-	for _, w := range s.configMaps {
+	done := make(chan struct{}, len(s.watchers))
+	for _, w := range s.watchers {
 		go func() { w.Run(ctx); done <- struct{}{} }()
 	}
-	for range s.configMaps {
+	for range s.watchers {
 		<-done
 	}
 }
 
 // HasSynced reports whether every source has loaded its initial list.
 func (s *Sources) HasSynced() bool {
-	for _, w := range s.configMaps {
+	for _, w := range s.watchers {
 		if !w.HasSynced() {
 			return false
 		}

@@ -1,9 +1,8 @@
-package configmap
+package source
 
 import "github.com/prometheus/client_golang/prometheus"
 
-// Metrics are shared by every ConfigMap source; the source label tells them
-// apart.
+// Metrics are shared by every source; the source label tells them apart.
 type Metrics struct {
 	Errors   *prometheus.CounterVec // zen_watcher_source_errors_total{source,reason}
 	Findings *prometheus.CounterVec // zen_watcher_source_findings_total{source}
@@ -14,7 +13,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
 		Errors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "zen_watcher_source_errors_total",
-			Help: "Source payloads refused, by source and reason (invalid-json, unknown-shape, wrong-type, no-payload).",
+			Help: "Source payloads refused or parts skipped, by source and reason.",
 		}, []string{"source", "reason"}),
 		Findings: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "zen_watcher_source_findings_total",

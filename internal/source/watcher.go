@@ -1,0 +1,121 @@
+package source
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/util/workqueue"
+
+	"github.com/kube-zen/zen-watcher/internal/finding"
+)
+
+// Reader turns the current version of one watched object into findings.
+// complete is false when part of the object could not be read, so that
+// nothing is resolved on its account. A Reader reports its own errors.
+type Reader func(obj any, now time.Time) (found []finding.Finding, complete bool)
+
+// Watcher feeds the objects of one informer to the pipeline. Each object is
+// handled by one worker through a work queue, so a burst of updates to one
+// object is handled once, in order, and a slow pipeline slows only this
+// watcher. A Tracker turns versions into occurrences and resolutions.
+type Watcher struct {
+	name     string
+	informer cache.SharedIndexInformer
+	read     Reader
+	submit   Submitter
+	metrics  *Metrics
+	log      *slog.Logger
+	now      func() time.Time
+	tracker  *Tracker
+	queue    workqueue.TypedRateLimitingInterface[string]
+}
+
+// NewWatcher builds a watcher for the source called name; call Run.
+func NewWatcher(name string, informer cache.SharedIndexInformer, read Reader, submit Submitter, m *Metrics, log *slog.Logger) *Watcher {
+	w := &Watcher{
+		name: name, informer: informer, read: read, submit: submit, metrics: m, log: log, now: time.Now, tracker: NewTracker(),
+		queue: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
+			workqueue.TypedRateLimitingQueueConfig[string]{Name: name}),
+	}
+	enqueue := func(obj any) {
+		if key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
+			w.queue.Add(key)
+		}
+	}
+	_, _ = informer.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc: enqueue, UpdateFunc: func(_, obj any) { enqueue(obj) }, DeleteFunc: enqueue,
+	})
+	return w
+}
+
+// HasSynced reports whether the initial list has been loaded.
+func (w *Watcher) HasSynced() bool { return w.informer.HasSynced() }
+
+// Run watches and handles objects until ctx ends.
+func (w *Watcher) Run(ctx context.Context) {
+	defer w.queue.ShutDown()
+	go w.informer.RunWithContext(ctx)
+	if !cache.WaitForCacheSync(ctx.Done(), w.informer.HasSynced) {
+		return
+	}
+	go func() {
+		for w.next(ctx) {
+		}
+	}()
+	<-ctx.Done()
+}
+
+func (w *Watcher) next(ctx context.Context) bool {
+	key, quit := w.queue.Get()
+	if quit {
+		return false
+	}
+	defer w.queue.Done(key)
+	if err := w.handle(ctx, key); err != nil && ctx.Err() == nil {
+		w.log.Warn("handling object; will retry", "object", key, "error", err.Error())
+		w.queue.AddRateLimited(key)
+		return true
+	}
+	w.queue.Forget(key)
+	return true
+}
+
+// handle turns the current state of one object into findings.
+func (w *Watcher) handle(ctx context.Context, key string) error {
+	now := w.now()
+	obj, exists, err := w.informer.GetIndexer().GetByKey(key)
+	if err != nil {
+		return err
+	}
+	if !exists {
+		return w.send(ctx, w.tracker.Delete(key, now))
+	}
+	version := resourceVersion(obj)
+	if w.tracker.Seen(key, version) {
+		return nil // a resync: nothing changed
+	}
+	found, complete := w.read(obj, now)
+	return w.send(ctx, w.tracker.Update(key, version, found, complete, now))
+}
+
+func (w *Watcher) send(ctx context.Context, fs []finding.Finding) error {
+	if len(fs) == 0 {
+		return nil
+	}
+	w.metrics.Findings.WithLabelValues(w.name).Add(float64(len(fs)))
+	// The pipeline keeps what it accepted even when it returns an error
+	// (the queue was full until ctx ended): sending again would count twice.
+	if err := w.submit.Submit(ctx, fs...); err != nil && ctx.Err() == nil {
+		w.log.Warn("pipeline did not accept findings at once", "count", len(fs), "error", err.Error())
+	}
+	return nil
+}
+
+func resourceVersion(obj any) string {
+	if o, ok := obj.(interface{ GetResourceVersion() string }); ok {
+		return o.GetResourceVersion()
+	}
+	return ""
+}
