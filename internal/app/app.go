@@ -95,7 +95,7 @@ func Run(ctx context.Context, opts Options) error {
 			return fmt.Errorf("listening on WATCHER_PORT %d: %w", cfg.WatcherPort, err)
 		}
 	}
-	srv := server.New(server.NewHandler(server.Options{Readiness: ready, Gatherer: opts.Registry, Logger: log, DLQ: events.Writer}), log)
+	srv := server.New(server.NewHandler(server.Options{Readiness: ready, Gatherer: opts.Registry, Logger: log, DLQ: events.Writer, Tools: sources.Detector}), log)
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {

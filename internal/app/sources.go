@@ -3,37 +3,59 @@ package app
 import (
 	"context"
 	"log/slog"
+	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/events"
 
+	zenv1 "github.com/kube-zen/zen-watcher/api/v1"
 	"github.com/kube-zen/zen-watcher/internal/config"
 	"github.com/kube-zen/zen-watcher/internal/source"
 	"github.com/kube-zen/zen-watcher/internal/source/checkov"
 	"github.com/kube-zen/zen-watcher/internal/source/configmap"
 	"github.com/kube-zen/zen-watcher/internal/source/kubebench"
+	"github.com/kube-zen/zen-watcher/internal/source/kyverno"
+	"github.com/kube-zen/zen-watcher/internal/source/reports"
+	"github.com/kube-zen/zen-watcher/internal/source/trivy"
+	"github.com/kube-zen/zen-watcher/internal/tools"
 )
 
-// Sources are the daemon's pull sources, built but not yet started.
+// Sources are the daemon's pull sources and tool detection, built but not
+// yet started.
 type Sources struct {
-	watchers    []*source.Watcher
+	configMaps  []*source.Watcher
+	reports     *reports.Manager
+	Detector    *tools.Detector
 	broadcaster events.EventBroadcaster
+	cfg         config.Config
 }
 
-// NewSources builds every source the configuration enables. A tool whose
-// namespace lies outside WATCH_NAMESPACE is left off, and the log says so.
+// NewSources builds every source the configuration enables. A ConfigMap
+// tool whose namespace lies outside WATCH_NAMESPACE is left off, and the log
+// says so; report kinds are watched within WATCH_NAMESPACE.
 func NewSources(cfg config.Config, rc *rest.Config, submit source.Submitter, reg prometheus.Registerer, log *slog.Logger) (*Sources, error) {
 	cs, err := kubernetes.NewForConfig(rc)
+	if err != nil {
+		return nil, err
+	}
+	disc, err := discovery.NewDiscoveryClientForConfig(withTimeout(rc))
+	if err != nil {
+		return nil, err
+	}
+	dyn, err := dynamic.NewForConfig(rc)
 	if err != nil {
 		return nil, err
 	}
 	b := events.NewBroadcaster(&events.EventSinkImpl{Interface: cs.EventsV1()})
 	recorder := b.NewRecorder(clientgoscheme.Scheme, "zen-watcher")
 	m := source.NewMetrics(reg)
-	s := &Sources{broadcaster: b}
+	s := &Sources{broadcaster: b, cfg: cfg}
 	for _, tool := range []configmap.Tool{
 		kubebench.ConfigMapTool(cfg.ToolNamespaces.KubeBench, cfg.KubeBenchSelector, cfg.KubeBenchResults),
 		checkov.ConfigMapTool(cfg.ToolNamespaces.Checkov, cfg.CheckovSelector),
@@ -42,31 +64,49 @@ func NewSources(cfg config.Config, rc *rest.Config, submit source.Submitter, reg
 			log.Info("source off: its namespace is outside WATCH_NAMESPACE", "source", tool.Name, "namespace", tool.Namespace, "watchNamespace", cfg.WatchNamespace)
 			continue
 		}
-		s.watchers = append(s.watchers, configmap.New(tool, cs, submit, recorder, m, log))
+		s.configMaps = append(s.configMaps, configmap.New(tool, cs, submit, recorder, m, log))
 	}
+	trivyKinds, kyvernoKinds := trivy.Kinds(zenv1.Severity(cfg.TrivyMinSeverity)), kyverno.Kinds(cfg.KyvernoResults)
+	s.reports = reports.New(append(trivyKinds, kyvernoKinds...), disc, dyn, cfg.WatchNamespace, cfg.WatchInterval, submit, m, log)
+	s.Detector = tools.New([]tools.Tool{
+		{Name: trivy.SourceName, Namespace: cfg.ToolNamespaces.Trivy, CRDs: gvrs(trivyKinds)},
+		{Name: kyverno.SourceName, Namespace: cfg.ToolNamespaces.Kyverno, CRDs: gvrs(kyvernoKinds)},
+		{Name: "falco", Namespace: cfg.ToolNamespaces.Falco},
+		{Name: kubebench.SourceName, Namespace: cfg.ToolNamespaces.KubeBench},
+		{Name: checkov.SourceName, Namespace: cfg.ToolNamespaces.Checkov},
+	}, cs, s.reports.Served, reg, log)
 	return s, nil
 }
 
-// Run starts every source and returns once ctx ends and they have stopped.
+// Run starts every source and tool detection, and returns once ctx ends
+// and they have stopped.
 func (s *Sources) Run(ctx context.Context) {
 	if err := s.broadcaster.StartRecordingToSinkWithContext(ctx); err == nil {
 		defer s.broadcaster.Shutdown()
 	}
-	done := make(chan struct{}, len(s.watchers))
-	for _, w := range s.watchers {
-		go func() { w.Run(ctx); done <- struct{}{} }()
+	var wg sync.WaitGroup
+	for _, w := range s.configMaps {
+		wg.Go(func() { w.Run(ctx) })
 	}
-	for range s.watchers {
-		<-done
-	}
+	wg.Go(func() { s.reports.Run(ctx) })
+	wg.Go(func() { s.Detector.Run(ctx, s.cfg.WatchInterval) })
+	wg.Wait()
 }
 
-// HasSynced reports whether every source has loaded its initial list.
+// HasSynced reports whether every source has loaded its initial lists.
 func (s *Sources) HasSynced() bool {
-	for _, w := range s.watchers {
+	for _, w := range s.configMaps {
 		if !w.HasSynced() {
 			return false
 		}
 	}
-	return true
+	return s.reports.HasSynced()
+}
+
+func gvrs(kinds []reports.Kind) []schema.GroupVersionResource {
+	out := make([]schema.GroupVersionResource, len(kinds))
+	for i, k := range kinds {
+		out[i] = k.GVR
+	}
+	return out
 }

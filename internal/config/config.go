@@ -69,6 +69,10 @@ type Config struct {
 	CheckovSelector   string
 	// KubeBenchResults are the kube-bench statuses that become findings.
 	KubeBenchResults []string
+	// TrivyMinSeverity is the lowest Trivy severity that becomes a finding.
+	TrivyMinSeverity string
+	// KyvernoResults are the policy report results that become findings.
+	KyvernoResults []string
 	// ToolNamespaces maps each tool to the namespace its pods run in, for
 	// tool detection.
 	ToolNamespaces ToolNamespaces
@@ -120,6 +124,8 @@ func Load(getenv Getenv) (Config, error) {
 		KubeBenchSelector: r.selector("KUBE_BENCH_SELECTOR", "app=kube-bench"),
 		CheckovSelector:   r.selector("CHECKOV_SELECTOR", "app=checkov"),
 		KubeBenchResults:  r.subset("KUBE_BENCH_RESULTS", []string{"FAIL"}, "FAIL", "WARN"),
+		TrivyMinSeverity:  r.oneOf("TRIVY_MIN_SEVERITY", "HIGH", "CRITICAL", "HIGH", "MEDIUM", "LOW", "INFO"),
+		KyvernoResults:    lower(r.subset("KYVERNO_RESULTS", []string{"FAIL"}, "FAIL", "WARN", "ERROR")),
 		ToolNamespaces: ToolNamespaces{
 			Trivy:     r.dnsLabel("TRIVY_NAMESPACE", "trivy-system"),
 			Kyverno:   r.dnsLabel("KYVERNO_NAMESPACE", "kyverno"),
@@ -175,4 +181,12 @@ func (e *VarError) Error() string {
 func IsConfigError(err error) bool {
 	var ce *Error
 	return errors.As(err, &ce)
+}
+
+func lower(items []string) []string {
+	out := make([]string, len(items))
+	for i, s := range items {
+		out[i] = strings.ToLower(s)
+	}
+	return out
 }

@@ -42,6 +42,8 @@ func TestLoadDefaults(t *testing.T) {
 		KubeBenchSelector: "app=kube-bench",
 		CheckovSelector:   "app=checkov",
 		KubeBenchResults:  []string{"FAIL"},
+		TrivyMinSeverity:  "HIGH",
+		KyvernoResults:    []string{"fail"},
 		ToolNamespaces: ToolNamespaces{
 			Trivy: "trivy-system", Kyverno: "kyverno", Falco: "falco", KubeBench: "kube-bench", Checkov: "checkov",
 		},
@@ -161,6 +163,9 @@ func TestLoadRejectsBadValues(t *testing.T) {
 		{"CHECKOV_SELECTOR", "!!", "label selector"},
 		{"KUBE_BENCH_RESULTS", "FAIL,PASS", "list of FAIL, WARN"},
 		{"KUBE_BENCH_RESULTS", "everything", "list of FAIL, WARN"},
+		{"TRIVY_MIN_SEVERITY", "high", "one of CRITICAL, HIGH"},
+		{"TRIVY_MIN_SEVERITY", "UNKNOWN", "one of CRITICAL"},
+		{"KYVERNO_RESULTS", "fail,pass", "list of FAIL, WARN, ERROR"},
 		{"FILTER_EXPRESSION", strings.Repeat("x", 5000), "at most 4096 bytes"},
 	}
 	for _, name := range namespaceVars {
@@ -222,9 +227,12 @@ func TestCustomModeNeedsExpression(t *testing.T) {
 }
 
 func TestKubeBenchResultsAddWarn(t *testing.T) {
-	c, err := Load(env(map[string]string{"KUBE_BENCH_RESULTS": "fail, warn,FAIL", "CHECKOV_SELECTOR": "app=checkov,tier in (ci)"}))
+	c, err := Load(env(map[string]string{"KUBE_BENCH_RESULTS": "fail, warn,FAIL", "CHECKOV_SELECTOR": "app=checkov,tier in (ci)", "KYVERNO_RESULTS": "fail,warn,error"}))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(c.KyvernoResults, []string{"fail", "warn", "error"}) {
+		t.Errorf("kyverno results %v", c.KyvernoResults)
 	}
 	if !reflect.DeepEqual(c.KubeBenchResults, []string{"FAIL", "WARN"}) || c.CheckovSelector != "app=checkov,tier in (ci)" {
 		t.Fatalf("got %v %q", c.KubeBenchResults, c.CheckovSelector)

@@ -22,6 +22,8 @@ type Options struct {
 	Logger    *slog.Logger
 	// DLQ, when set, is served at /api/v1/dlq.
 	DLQ DeadLetterQueue
+	// Tools, when set, is served at /api/v1/tools.
+	Tools ToolStatuses
 }
 
 // NewHandler routes the probe and metrics endpoints. Only GET and HEAD are
@@ -41,6 +43,9 @@ func NewHandler(opts Options) http.Handler {
 	}))
 	if opts.DLQ != nil {
 		dlqHandlers(mux, opts.DLQ)
+	}
+	if opts.Tools != nil {
+		toolsHandler(mux, opts.Tools)
 	}
 	return mux
 }

@@ -15,7 +15,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	zenv1 "github.com/kube-zen/zen-watcher/api/v1"
-	"github.com/kube-zen/zen-watcher/internal/app"
 	"github.com/kube-zen/zen-watcher/internal/config"
 )
 
@@ -28,24 +27,11 @@ type configMapRig struct {
 
 func startConfigMapSources(t *testing.T, tune func(*config.Config)) *configMapRig {
 	t.Helper()
-	rig := &configMapRig{bench: newNamespace(t), checkov: newNamespace(t), events: newNamespace(t)}
-	cfg := defaultConfig(t)
-	cfg.ToolNamespaces.KubeBench, cfg.ToolNamespaces.Checkov, cfg.EventNamespace = rig.bench, rig.checkov, rig.events
-	tune(&cfg)
-	rig.running = startPipeline(t, cfg)
-	sources, err := app.NewSources(cfg, restConfig, rig.Pipeline, rig.Registry, testLogger(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { sources.Run(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
-	eventually(t, "sources synced", func() error {
-		if !sources.HasSynced() {
-			return fmt.Errorf("not yet")
-		}
-		return nil
+	rig := &configMapRig{bench: newNamespace(t), checkov: newNamespace(t)}
+	rig.running, _ = startSources(t, func(c *config.Config) {
+		c.ToolNamespaces.KubeBench, c.ToolNamespaces.Checkov = rig.bench, rig.checkov
+		rig.events = c.EventNamespace
+		tune(c)
 	})
 	return rig
 }

@@ -280,14 +280,14 @@ func TestHostileFindingsNeverPoisonTheQueue(t *testing.T) {
 		huge[fmt.Sprintf("k%05d", i)] = strings.Repeat("v", 100)
 	}
 	hostile := []finding.Finding{
-		{Source: "trivy", Category: zenv1.CategorySecurity, Severity: zenv1.SeverityHigh, EventType: "vulnerability", DetectedAt: now}, // no key
+		{Source: "hostile", Category: zenv1.CategorySecurity, Severity: zenv1.SeverityHigh, EventType: "vulnerability", DetectedAt: now}, // no key
 		{Source: "Trivy Operator!!", Category: zenv1.CategorySecurity, Severity: zenv1.SeverityHigh, EventType: "Policy Violation",
 			DedupKey: strings.Repeat("key/", 100_000), DetectedAt: now,
 			Resource: &zenv1.ResourceRef{Kind: "Pod", Name: strings.Repeat("n", 10_000), Namespace: ns},
 			Details:  huge},
-		{Source: "trivy", Category: "performance", Severity: zenv1.SeverityHigh, EventType: "x", DedupKey: "k", DetectedAt: now},
-		{Source: "trivy", Category: zenv1.CategorySecurity, Severity: "SEVERE", EventType: "x", DedupKey: "k", DetectedAt: now},
-		{Source: "trivy", Category: zenv1.CategorySecurity, Severity: zenv1.SeverityLow, EventType: "x", DedupKey: "\x00\xff\xfe", DetectedAt: now,
+		{Source: "hostile", Category: "performance", Severity: zenv1.SeverityHigh, EventType: "x", DedupKey: "k", DetectedAt: now},
+		{Source: "hostile", Category: zenv1.CategorySecurity, Severity: "SEVERE", EventType: "x", DedupKey: "k", DetectedAt: now},
+		{Source: "hostile", Category: zenv1.CategorySecurity, Severity: zenv1.SeverityLow, EventType: "x", DedupKey: "\x00\xff\xfe", DetectedAt: now,
 			Resource: &zenv1.ResourceRef{Namespace: ns}},
 	}
 	good := synthetic(ns, 1, now)
