@@ -47,6 +47,10 @@ endif
 test: tools ## Unit and integration tests, with the race detector.
 	$(GO) test -race -count=1 ./...
 
+.PHONY: demo
+demo: ## With `make run` running, in a second terminal: apply sample tool output and list the events.
+	$(GO) run ./hack/demo -kubeconfig .run/kubeconfig
+
 ##@ Development
 
 .PHONY: build
@@ -106,7 +110,3 @@ bench: ## Go benchmarks of the hot paths, with allocations.
 .PHONY: bench-pipeline
 bench-pipeline: tools ## Pipeline vs raw creates against a real API server (BENCH_API_QPS lifts the client limit).
 	$(GO) test -run '^$$' -bench PipelineVsRawCreates -benchtime 1x ./test/integration/
-
-.PHONY: demo
-demo: ## With `make run` running: apply sample tool results and show the events.
-	hack/demo.sh

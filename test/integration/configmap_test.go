@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -16,6 +14,7 @@ import (
 
 	zenv1 "github.com/kube-zen/zen-watcher/api/v1"
 	"github.com/kube-zen/zen-watcher/internal/config"
+	"github.com/kube-zen/zen-watcher/test/fixtures"
 )
 
 // configMapRig runs the pipeline and the ConfigMap sources, as the daemon
@@ -38,7 +37,7 @@ func startConfigMapSources(t *testing.T, tune func(*config.Config)) *configMapRi
 
 func fixture(t *testing.T, rel string) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(repoRoot(), "..", "shared", "fixtures", rel))
+	b, err := fixtures.Read(rel)
 	if err != nil {
 		t.Fatal(err)
 	}

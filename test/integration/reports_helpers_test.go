@@ -14,17 +14,17 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
-	"sigs.k8s.io/yaml"
 
 	"github.com/kube-zen/zen-watcher/internal/app"
 	"github.com/kube-zen/zen-watcher/internal/config"
+	"github.com/kube-zen/zen-watcher/test/fixtures"
 )
 
 // installReportCRDs installs the Trivy and Kyverno CRDs from the fixtures.
 // CRDs are cluster-wide and stay for the rest of the run.
 func installReportCRDs(t *testing.T) {
 	t.Helper()
-	dir := filepath.Join(repoRoot(), "..", "shared", "fixtures")
+	dir := fixtures.Dir()
 	if _, err := envtest.InstallCRDs(restConfig, envtest.CRDInstallOptions{
 		Paths: []string{filepath.Join(dir, "trivy", "crds"), filepath.Join(dir, "kyverno", "crds")}, ErrorIfPathMissing: true,
 	}); err != nil {
@@ -32,41 +32,14 @@ func installReportCRDs(t *testing.T) {
 	}
 }
 
-// fixtureObjects reads every object of a fixture YAML file: several
-// documents, and the items of a List, with the server-set metadata removed
-// so they can be created anew.
+// fixtureObjects reads every object of a fixture YAML file, ready to create.
 func fixtureObjects(t *testing.T, rel string) []*unstructured.Unstructured {
 	t.Helper()
-	var out []*unstructured.Unstructured
-	for _, doc := range strings.Split(fixture(t, rel), "\n---") {
-		var m map[string]any
-		if err := yaml.Unmarshal([]byte(doc), &m); err != nil {
-			t.Fatalf("%s: %v", rel, err)
-		}
-		if m == nil {
-			continue
-		}
-		u := &unstructured.Unstructured{Object: m}
-		if u.GetKind() == "List" {
-			items, _, _ := unstructured.NestedSlice(m, "items")
-			for _, it := range items {
-				out = append(out, clean(&unstructured.Unstructured{Object: it.(map[string]any)}))
-			}
-			continue
-		}
-		out = append(out, clean(u))
+	objs, err := fixtures.Objects(rel)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return out
-}
-
-func clean(u *unstructured.Unstructured) *unstructured.Unstructured {
-	u.SetResourceVersion("")
-	u.SetUID("")
-	u.SetCreationTimestamp(metav1.Time{})
-	u.SetManagedFields(nil)
-	u.SetOwnerReferences(nil)
-	u.SetGeneration(0)
-	return u
+	return objs
 }
 
 // plural maps the report kinds the tests create to their resources.
