@@ -45,23 +45,23 @@ func Findings(u *unstructured.Unstructured, results []string, now time.Time) (Re
 	if u == nil || u.Object == nil {
 		return Result{}, source.Errorf(source.ReasonNoPayload, "reading %s report: no object", SourceName)
 	}
-	d := &decoder{tool: SourceName, what: u.GetKind() + " " + u.GetNamespace() + "/" + u.GetName()}
-	top := node{m: u.Object, index: -1}
-	scope, scoped := readRef(d, d.object(top, "scope"))
+	d := source.NewDecoder(SourceName, u.GetKind()+" "+u.GetNamespace()+"/"+u.GetName())
+	top := source.Root(u.Object)
+	scope, scoped := readRef(d, d.Object(top, "scope"))
 	if scope.Namespace == "" {
 		// A PolicyReport's scope lives in the report's namespace; a
 		// cluster report has none.
 		scope.Namespace = u.GetNamespace()
 	}
-	entries := d.list(top, "results")
-	if d.err != nil {
-		return Result{}, d.err
+	entries := d.List(top, "results")
+	if err := d.Err(); err != nil {
+		return Result{}, err
 	}
 	var r Result
 	for i, e := range entries {
-		x := readResult(d, d.element("results", i, e), now)
-		if d.err != nil {
-			return Result{}, d.err
+		x := readResult(d, d.Element("results", i, e), now)
+		if err := d.Err(); err != nil {
+			return Result{}, err
 		}
 		if !selected(x.outcome, results) {
 			continue

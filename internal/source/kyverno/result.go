@@ -6,6 +6,7 @@ import (
 
 	zenv1 "github.com/kube-zen/zen-watcher/api/v1"
 	"github.com/kube-zen/zen-watcher/internal/finding"
+	"github.com/kube-zen/zen-watcher/internal/source"
 )
 
 // maxSeconds is 9999-12-31T23:59:59Z, the last time a ZenAgentEvent can
@@ -26,42 +27,44 @@ type result struct {
 
 // readResult reads every member Findings uses, whether or not the result
 // is selected, so that a wrong type is an error whatever the outcome.
-func readResult(d *decoder, n node, now time.Time) result {
+func readResult(d *source.Decoder, n source.Node, now time.Time) result {
 	x := result{
-		outcomeWord: d.text(n, "result"),
-		policy:      d.str(n, "policy"),
-		rule:        d.str(n, "rule"),
-		severity:    d.str(n, "severity"),
-		message:     d.text(n, "message"),
-		source:      d.text(n, "source"),
-		category:    d.text(n, "category"),
-		properties:  d.stringMap(n, "properties"),
+		outcomeWord: d.Text(n, "result"),
+		policy:      d.String(n, "policy"),
+		rule:        d.String(n, "rule"),
+		severity:    d.String(n, "severity"),
+		message:     d.Text(n, "message"),
+		source:      d.Text(n, "source"),
+		category:    d.Text(n, "category"),
+		properties:  d.StringMap(n, "properties"),
 		detectedAt:  now,
 	}
 	x.outcome, _ = x.outcomeWord.(string)
-	x.scored, _ = d.boolean(n, "scored")
+	x.scored, _ = d.Bool(n, "scored")
 	// Zero seconds is the zero metav1.Timestamp, which Go clients write
 	// when no time was set, not a time of 1970; neither is a time outside
 	// what an event can hold.
-	if s, ok := d.integer(d.object(n, "timestamp"), "seconds"); ok && s > 0 && s <= maxSeconds {
+	if s, ok := d.Integer(d.Object(n, "timestamp"), "seconds"); ok && s > 0 && s <= maxSeconds {
 		x.detectedAt = time.Unix(s, 0).UTC()
 	}
-	path := n.at("resources")
-	for i, e := range d.list(n, "resources") {
-		ref, _ := readRef(d, d.element(path, i, e))
-		x.resources = append(x.resources, ref)
+	if resources := d.List(n, "resources"); len(resources) > 0 {
+		path := n.Path("resources") // once for all entries, and only when there are some
+		for i, e := range resources {
+			ref, _ := readRef(d, d.Element(path, i, e))
+			x.resources = append(x.resources, ref)
+		}
 	}
 	return x
 }
 
 // readRef reads an object reference (a scope or a resources entry) and
 // tells whether it names an object.
-func readRef(d *decoder, n node) (zenv1.ResourceRef, bool) {
+func readRef(d *source.Decoder, n source.Node) (zenv1.ResourceRef, bool) {
 	ref := zenv1.ResourceRef{
-		APIVersion: d.str(n, "apiVersion"),
-		Kind:       d.str(n, "kind"),
-		Name:       d.str(n, "name"),
-		Namespace:  d.str(n, "namespace"),
+		APIVersion: d.String(n, "apiVersion"),
+		Kind:       d.String(n, "kind"),
+		Name:       d.String(n, "name"),
+		Namespace:  d.String(n, "namespace"),
 	}
 	return ref, ref.Kind != "" && ref.Name != ""
 }

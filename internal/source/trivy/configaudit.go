@@ -21,31 +21,31 @@ func ConfigAuditFindings(u *unstructured.Unstructured, min zenv1.Severity, now t
 	if err != nil {
 		return Result{}, err
 	}
-	d := &s.dec
-	checks := d.list(s.report, "checks")
-	if d.err != nil {
-		return Result{}, d.err
+	d := s.dec
+	checks := d.List(s.report, "checks")
+	if err := d.Err(); err != nil {
+		return Result{}, err
 	}
 	r := Result{MissingLabels: s.missing}
 	prefix := s.keyPrefix()
 	for i, c := range checks {
-		n := d.element(checksPath, i, c)
-		success, present := d.boolean(n, "success")
-		word := d.text(n, "severity")
-		id := d.text(n, "checkID")
+		n := d.Element(checksPath, i, c)
+		success, present := d.Bool(n, "success")
+		word := d.Text(n, "severity")
+		id := d.Text(n, "checkID")
 		details := map[string]any{
 			"checkID":     id,
-			"title":       d.text(n, "title"),
-			"description": d.text(n, "description"),
-			"remediation": d.text(n, "remediation"),
-			"category":    d.text(n, "category"),
+			"title":       d.Text(n, "title"),
+			"description": d.Text(n, "description"),
+			"remediation": d.Text(n, "remediation"),
+			"category":    d.Text(n, "category"),
 			"severity":    word,
 		}
-		if msgs := d.strings(n, "messages"); msgs != nil {
+		if msgs := d.Strings(n, "messages"); msgs != nil {
 			details["messages"] = msgs
 		}
-		if d.err != nil {
-			return Result{}, d.err
+		if err := d.Err(); err != nil {
+			return Result{}, err
 		}
 		if success {
 			continue

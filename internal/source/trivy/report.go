@@ -48,8 +48,8 @@ type Result struct {
 
 // subject is what every finding of one report shares.
 type subject struct {
-	dec        decoder
-	report     node
+	dec        *source.Decoder
+	report     source.Node
 	resource   *zenv1.ResourceRef // nil when the labels do not name one
 	namespace  string
 	kind, name string
@@ -68,13 +68,13 @@ func readSubject(u *unstructured.Unstructured, min zenv1.Severity, now time.Time
 		return nil, errors.New("trivy: minimum severity " + string(min) + " is not on the scale")
 	}
 	reportKind := u.GetKind()
-	s := &subject{dec: decoder{tool: SourceName, what: reportKind + " " + u.GetNamespace() + "/" + u.GetName()}}
-	top := node{m: u.Object, index: -1}
-	labels := s.dec.object(s.dec.object(top, "metadata"), "labels")
-	s.kind = s.dec.str(labels, LabelResourceKind)
-	s.name = s.dec.str(labels, LabelResourceName)
-	s.container = s.dec.str(labels, LabelContainerName)
-	s.namespace = s.dec.str(labels, LabelResourceNamespace)
+	s := &subject{dec: source.NewDecoder(SourceName, reportKind+" "+u.GetNamespace()+"/"+u.GetName())}
+	top := source.Root(u.Object)
+	labels := s.dec.Object(s.dec.Object(top, "metadata"), "labels")
+	s.kind = s.dec.String(labels, LabelResourceKind)
+	s.name = s.dec.String(labels, LabelResourceName)
+	s.container = s.dec.String(labels, LabelContainerName)
+	s.namespace = s.dec.String(labels, LabelResourceNamespace)
 	if s.namespace == "" {
 		s.namespace = u.GetNamespace()
 	}
@@ -83,10 +83,10 @@ func readSubject(u *unstructured.Unstructured, min zenv1.Severity, now time.Time
 		// label says.
 		s.namespace = ""
 	}
-	s.report = s.dec.object(top, "report")
-	s.detectedAt = detectedAt(&s.dec, s.report, u, now)
-	if s.dec.err != nil {
-		return nil, s.dec.err
+	s.report = s.dec.Object(top, "report")
+	s.detectedAt = detectedAt(s.dec, s.report, u, now)
+	if err := s.dec.Err(); err != nil {
+		return nil, err
 	}
 	if s.kind == "" || s.name == "" {
 		s.missing = true
@@ -100,8 +100,8 @@ func readSubject(u *unstructured.Unstructured, min zenv1.Severity, now time.Time
 // detectedAt is the report's updateTimestamp, else the object's
 // creationTimestamp, else now: the time Trivy scanned is the best evidence
 // of when a finding was seen, and now the worst.
-func detectedAt(d *decoder, report node, u *unstructured.Unstructured, now time.Time) time.Time {
-	if t, err := time.Parse(time.RFC3339, d.str(report, "updateTimestamp")); err == nil {
+func detectedAt(d *source.Decoder, report source.Node, u *unstructured.Unstructured, now time.Time) time.Time {
+	if t, err := time.Parse(time.RFC3339, d.String(report, "updateTimestamp")); err == nil {
 		return t
 	}
 	if t := u.GetCreationTimestamp(); !t.IsZero() {
