@@ -30,11 +30,12 @@ func Kinds(min zenv1.Severity) []reports.Kind {
 	audits := func(u *unstructured.Unstructured, now time.Time) ([]finding.Finding, map[string]int, error) {
 		return counted(ConfigAuditFindings(u, min, now))
 	}
+	strip := StripBelow(min)
 	return []reports.Kind{
-		{Tool: SourceName, GVR: VulnerabilityReports, Namespaced: true, Read: vulns, Transform: Strip},
-		{Tool: SourceName, GVR: ClusterVulnerabilityReports, Read: vulns, Transform: Strip},
-		{Tool: SourceName, GVR: ConfigAuditReports, Namespaced: true, Read: audits, Transform: Strip},
-		{Tool: SourceName, GVR: ClusterConfigAuditReports, Read: audits, Transform: Strip},
+		{Tool: SourceName, GVR: VulnerabilityReports, Namespaced: true, Read: vulns, Transform: strip},
+		{Tool: SourceName, GVR: ClusterVulnerabilityReports, Read: vulns, Transform: strip},
+		{Tool: SourceName, GVR: ConfigAuditReports, Namespaced: true, Read: audits, Transform: strip},
+		{Tool: SourceName, GVR: ClusterConfigAuditReports, Read: audits, Transform: strip},
 	}
 }
 
