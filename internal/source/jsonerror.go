@@ -1,6 +1,7 @@
 package source
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"reflect"
@@ -49,4 +50,29 @@ func jsonKind(t reflect.Type) string {
 		return "a number"
 	}
 	return t.String()
+}
+
+// FirstByte is the first byte of data that is not JSON white space, 0 when
+// there is none: enough to tell an object from an array before decoding.
+func FirstByte(data []byte) byte {
+	data = bytes.TrimLeft(data, " \t\r\n")
+	if len(data) == 0 {
+		return 0
+	}
+	return data[0]
+}
+
+// DescribeTop names the JSON type of a valid top-level value that is
+// neither an object nor an array, for messages.
+func DescribeTop(data []byte) string {
+	switch FirstByte(data) {
+	case '"':
+		return "a string"
+	case 't', 'f':
+		return "a boolean"
+	case 'n':
+		return "null"
+	default:
+		return "a number"
+	}
 }

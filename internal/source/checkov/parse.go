@@ -1,7 +1,6 @@
 package checkov
 
 import (
-	"bytes"
 	"encoding/json"
 
 	"github.com/kube-zen/zen-watcher/internal/source"
@@ -71,7 +70,7 @@ type failedCheck struct {
 // error is a *source.ParseError.
 func Parse(data []byte) (Report, error) {
 	var blocks []block
-	switch firstByte(data) {
+	switch source.FirstByte(data) {
 	case '{':
 		var b block
 		if err := json.Unmarshal(data, &b); err != nil {
@@ -90,7 +89,7 @@ func Parse(data []byte) (Report, error) {
 			return Report{}, source.JSONError(SourceName, json.Unmarshal(data, &v))
 		}
 		return Report{}, source.Errorf(source.ReasonUnknownShape,
-			"parsing checkov JSON: top level is %s, want a framework object or an array of them", describe(data))
+			"parsing checkov JSON: top level is %s, want a framework object or an array of them", source.DescribeTop(data))
 	}
 	for i := range blocks {
 		if !blocks[i].known() {
@@ -131,27 +130,4 @@ func flatten(blocks []block) Report {
 		}
 	}
 	return r
-}
-
-// firstByte is the first byte that is not JSON white space, 0 when none.
-func firstByte(data []byte) byte {
-	data = bytes.TrimLeft(data, " \t\r\n")
-	if len(data) == 0 {
-		return 0
-	}
-	return data[0]
-}
-
-// describe names the JSON type of a valid top-level value for messages.
-func describe(data []byte) string {
-	switch firstByte(data) {
-	case '"':
-		return "a string"
-	case 't', 'f':
-		return "a boolean"
-	case 'n':
-		return "null"
-	default:
-		return "a number"
-	}
 }

@@ -1,7 +1,6 @@
 package kubebench
 
 import (
-	"bytes"
 	"encoding/json"
 
 	"github.com/kube-zen/zen-watcher/internal/source"
@@ -82,7 +81,7 @@ type check struct {
 // a *source.ParseError.
 func Parse(data []byte) (Report, error) {
 	var controls []control
-	switch firstByte(data) {
+	switch source.FirstByte(data) {
 	case '{':
 		// Controls starts out pointing at controls, so one decoding pass
 		// tells the three cases apart: a missing member leaves the pointer
@@ -116,7 +115,7 @@ func Parse(data []byte) (Report, error) {
 		}
 		return Report{}, source.Errorf(source.ReasonUnknownShape,
 			"parsing kube-bench JSON: top level is %s, want an object with Controls or an array of controls",
-			describe(data))
+			source.DescribeTop(data))
 	}
 	return flatten(controls), nil
 }
@@ -156,27 +155,4 @@ func flatten(controls []control) Report {
 		}
 	}
 	return r
-}
-
-// firstByte is the first byte that is not JSON white space, 0 when none.
-func firstByte(data []byte) byte {
-	data = bytes.TrimLeft(data, " \t\r\n")
-	if len(data) == 0 {
-		return 0
-	}
-	return data[0]
-}
-
-// describe names the JSON type of a valid top-level value for messages.
-func describe(data []byte) string {
-	switch firstByte(data) {
-	case '"':
-		return "a string"
-	case 't', 'f':
-		return "a boolean"
-	case 'n':
-		return "null"
-	default:
-		return "a number"
-	}
 }
