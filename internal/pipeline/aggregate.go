@@ -40,6 +40,8 @@ type Aggregator struct {
 	metrics        *Metrics
 	log            *slog.Logger
 
+	now func() time.Time
+
 	mu      sync.Mutex
 	entries map[string]*entry // by finding.KeyHash
 	orphans []*store.Op       // writes of superseded generations that found the queue full
@@ -58,20 +60,32 @@ type entry struct {
 	lastSeen  time.Time   // latest occurrence; zero when only the index knows the event
 	pending   store.Delta
 	template  *zenv1.ZenAgentEvent
+	seq       uint64    // of the latest write issued; only its outcome clears inflight
+	touched   time.Time // when a finding last came, by the wall clock, for eviction
 }
+
+// idleAfter is how long an entry with nothing to write stays in memory after
+// its last finding. Evicted keys are found again in the event index, so this
+// only trades memory for a read on the next occurrence.
+const idleAfter = 10 * time.Minute
 
 // NewAggregator builds the stage. window is DEDUP_WINDOW (zero: off).
 func NewAggregator(w Enqueuer, stored StoredEvents, window time.Duration, eventNamespace string, m *Metrics, log *slog.Logger) *Aggregator {
 	return &Aggregator{writer: w, stored: stored, window: window, eventNamespace: eventNamespace, metrics: m, log: log,
-		entries: map[string]*entry{}}
+		now: time.Now, entries: map[string]*entry{}}
 }
 
 // Add records findings: new keys become creates at once, repeats and
 // resolutions wait for the next flush. It waits while the write queue is
-// full, and fails only when ctx ends first.
+// full, and fails when ctx ends first, or with store.ErrClosed, recording
+// nothing, once Close has run.
 func (a *Aggregator) Add(ctx context.Context, findings []finding.Finding) error {
 	var ops []*store.Op
 	a.mu.Lock()
+	if a.closing {
+		a.mu.Unlock()
+		return store.ErrClosed
+	}
 	for i := range findings {
 		if op := a.record(&findings[i]); op != nil {
 			ops = append(ops, op)
@@ -90,6 +104,7 @@ func (a *Aggregator) record(f *finding.Finding) *store.Op {
 		e = a.lookup(h, f)
 		a.entries[h] = e
 	}
+	e.touched = a.now()
 	at := f.DetectedAt
 	if f.Resolved {
 		if !e.exists && !e.inflight {
@@ -106,7 +121,7 @@ func (a *Aggregator) record(f *finding.Finding) *store.Op {
 		if (e.pending != store.Delta{}) && e.template != nil {
 			rotated = a.op(h, e, e.pending, e.template)
 		}
-		e = &entry{namespace: e.namespace, gen: e.gen + 1}
+		e = &entry{namespace: e.namespace, gen: e.gen + 1, touched: e.touched}
 		a.entries[h] = e
 	}
 	if e.lastSeen.Before(at) {
@@ -122,7 +137,9 @@ func (a *Aggregator) record(f *finding.Finding) *store.Op {
 		op.DeferStatus = true // its status rides with the first flush
 		return op
 	}
-	a.metrics.DedupHits.WithLabelValues(f.Source).Inc()
+	if e.exists || e.inflight {
+		a.metrics.DedupHits.WithLabelValues(f.Source).Inc()
+	}
 	if e.pending.Count > 0 {
 		a.metrics.Coalesced.WithLabelValues(f.Source).Inc()
 	}
@@ -162,14 +179,20 @@ func (a *Aggregator) takePending(h string, e *entry) *store.Op {
 	return op
 }
 
-// Flush writes every pending delta; the app calls it every FLUSH_INTERVAL.
+// Flush writes every pending delta, and forgets entries idle for longer
+// than idleAfter; the app calls it every FLUSH_INTERVAL.
 func (a *Aggregator) Flush(ctx context.Context) error {
 	a.mu.Lock()
 	ops := a.orphans
 	a.orphans = nil
+	idleSince := a.now().Add(-idleAfter)
 	for h, e := range a.entries {
 		if op := a.takePending(h, e); op != nil {
 			ops = append(ops, op)
+			continue
+		}
+		if !e.inflight && e.template == nil && (e.pending == store.Delta{}) && e.touched.Before(idleSince) {
+			delete(a.entries, h)
 		}
 	}
 	a.mu.Unlock()
@@ -238,37 +261,47 @@ func (a *Aggregator) requeue(ops []*store.Op) {
 // back into the entry.
 func (a *Aggregator) op(h string, e *entry, d store.Delta, ev *zenv1.ZenAgentEvent) *store.Op {
 	gen := e.gen
+	e.seq++
+	seq := e.seq
 	return &store.Op{Event: ev, Delta: d, Exists: e.exists, Hint: e.hint, Window: a.window,
-		Done: func(r store.Result) *store.Op { return a.done(h, gen, ev, d, r) }}
+		Done: func(r store.Result) *store.Op { return a.done(h, gen, seq, ev, d, r) }}
 }
 
 // done updates the entry after a write and returns a follow-up write: the
 // next generation when the window expired, or the delta that accumulated
 // meanwhile when the aggregator is closing.
-func (a *Aggregator) done(h string, gen int, ev *zenv1.ZenAgentEvent, d store.Delta, r store.Result) *store.Op {
+func (a *Aggregator) done(h string, gen int, seq uint64, ev *zenv1.ZenAgentEvent, d store.Delta, r store.Result) *store.Op {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	e := a.entries[h]
 	if e == nil || e.gen != gen {
-		// Superseded by a newer generation: this one still gets the
-		// occurrences its create deferred.
-		if r.Err == nil && (r.Unapplied != store.Delta{}) {
-			return &store.Op{Event: ev, Delta: r.Unapplied, Exists: true, Hint: r.Hint}
+		return a.superseded(h, e, ev, d, r)
+	}
+	if seq == e.seq {
+		e.inflight = false // an older write (a replayed dead letter) leaves a newer one running
+	}
+	if r.Err != nil {
+		// Dead-lettered with its delta; replay will finish it. At the final
+		// drain, what waited behind it is still written.
+		if a.closing {
+			return a.takePending(h, e)
 		}
 		return nil
-	}
-	e.inflight = false
-	if r.Err != nil {
-		return nil // dead-lettered with its delta; replay will finish it
 	}
 	e.namespace = r.Namespace
 	if e.template != nil {
 		e.template.Namespace = r.Namespace
 	}
 	if r.WindowExpired {
-		next := &entry{namespace: e.namespace, gen: gen + 1, lastSeen: d.LastSeen, pending: e.pending, template: e.template}
+		next := &entry{namespace: e.namespace, gen: gen + 1, lastSeen: d.LastSeen, pending: e.pending, template: e.template,
+			touched: e.touched, inflight: true}
+		if e.lastSeen.After(next.lastSeen) {
+			next.lastSeen = e.lastSeen
+		}
+		if next.template != nil {
+			a.name(next.template, ev.Spec.Source, ev.Spec.DedupKey, next) // it was rendered for the expired generation
+		}
 		a.entries[h] = next
-		next.inflight = true
 		nextEv := ev.DeepCopy()
 		a.name(nextEv, ev.Spec.Source, ev.Spec.DedupKey, next)
 		return a.op(h, next, d, nextEv)
@@ -284,6 +317,30 @@ func (a *Aggregator) done(h string, gen int, ev *zenv1.ZenAgentEvent, d store.De
 	}
 	if a.closing {
 		return a.takePending(h, e)
+	}
+	return nil
+}
+
+// superseded finishes a write whose generation the entry has moved past:
+// occurrences its create deferred still belong to it, and occurrences that
+// came too late for it belong to the newest generation.
+func (a *Aggregator) superseded(h string, e *entry, ev *zenv1.ZenAgentEvent, d store.Delta, r store.Result) *store.Op {
+	switch {
+	case r.Err != nil:
+		return nil // dead-lettered with its delta
+	case r.WindowExpired && e != nil:
+		u := d // earlier than anything pending: merge in order
+		u.Merge(e.pending)
+		e.pending = u
+		if e.template == nil {
+			e.template = ev.DeepCopy()
+			a.name(e.template, ev.Spec.Source, ev.Spec.DedupKey, e)
+		}
+		if a.closing {
+			return a.takePending(h, e)
+		}
+	case (r.Unapplied != store.Delta{}):
+		return &store.Op{Event: ev, Delta: r.Unapplied, Exists: true, Hint: r.Hint}
 	}
 	return nil
 }

@@ -14,7 +14,7 @@ import (
 // version seen again, as on an informer resync, becomes nothing.
 type Tracker struct {
 	mu      sync.Mutex
-	objects map[string]*tracked // by object UID
+	objects map[string]*tracked // by object key, namespace/name
 }
 
 type tracked struct {
@@ -26,10 +26,10 @@ type tracked struct {
 func NewTracker() *Tracker { return &Tracker{objects: map[string]*tracked{}} }
 
 // Seen reports whether this version of the object was handled already.
-func (t *Tracker) Seen(uid, version string) bool {
+func (t *Tracker) Seen(key, version string) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	o := t.objects[uid]
+	o := t.objects[key]
 	return o != nil && o.version == version
 }
 
@@ -38,13 +38,13 @@ func (t *Tracker) Seen(uid, version string) bool {
 // this one does not. When complete is false (part of the object could not be
 // read), nothing is resolved: a finding missing from an unreadable part is
 // not gone.
-func (t *Tracker) Update(uid, version string, current []finding.Finding, complete bool, now time.Time) []finding.Finding {
+func (t *Tracker) Update(key, version string, current []finding.Finding, complete bool, now time.Time) []finding.Finding {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	o := t.objects[uid]
+	o := t.objects[key]
 	if o == nil {
 		o = &tracked{held: map[string]finding.Finding{}}
-		t.objects[uid] = o
+		t.objects[key] = o
 	}
 	o.version = version
 	held := make(map[string]finding.Finding, len(current))
@@ -67,11 +67,11 @@ func (t *Tracker) Update(uid, version string, current []finding.Finding, complet
 }
 
 // Delete forgets the object and returns resolutions for everything it held.
-func (t *Tracker) Delete(uid string, now time.Time) []finding.Finding {
+func (t *Tracker) Delete(key string, now time.Time) []finding.Finding {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	o := t.objects[uid]
-	delete(t.objects, uid)
+	o := t.objects[key]
+	delete(t.objects, key)
 	if o == nil {
 		return nil
 	}

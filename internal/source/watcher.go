@@ -53,18 +53,24 @@ func NewWatcher(name string, informer cache.SharedIndexInformer, read Reader, su
 // HasSynced reports whether the initial list has been loaded.
 func (w *Watcher) HasSynced() bool { return w.informer.HasSynced() }
 
-// Run watches and handles objects until ctx ends.
+// Run watches and handles objects until ctx ends. It returns only once
+// its worker has handed its last findings to the pipeline, so the
+// pipeline's final flush comes after them.
 func (w *Watcher) Run(ctx context.Context) {
-	defer w.queue.ShutDown()
 	go w.informer.RunWithContext(ctx)
 	if !cache.WaitForCacheSync(ctx.Done(), w.informer.HasSynced) {
+		w.queue.ShutDown()
 		return
 	}
+	worker := make(chan struct{})
 	go func() {
+		defer close(worker)
 		for w.next(ctx) {
 		}
 	}()
 	<-ctx.Done()
+	w.queue.ShutDown()
+	<-worker
 }
 
 func (w *Watcher) next(ctx context.Context) bool {

@@ -153,7 +153,8 @@ func applyDelta(s zenv1.ZenAgentEventStatus, d Delta) zenv1.ZenAgentEventStatus 
 	}
 	switch {
 	case !d.ResolvedAt.IsZero():
-		if s.State != zenv1.StateResolved {
+		// An occurrence before the resolution makes it a new one.
+		if s.State != zenv1.StateResolved || d.Count > 0 {
 			s.State, s.ResolvedAt = zenv1.StateResolved, timePtr(d.ResolvedAt)
 		}
 	case d.Count > 0:

@@ -87,9 +87,10 @@ func (m *Manager) Run(ctx context.Context) {
 // cannot answer for keeps its current state.
 func (m *Manager) reconcile(ctx context.Context) {
 	served := map[string][]metav1.APIResource{}
+	answered := false // by discovery, for at least one group
 	defer func() {
 		m.mu.Lock()
-		m.reconciled = true
+		m.reconciled = m.reconciled || answered
 		m.mu.Unlock()
 	}()
 	for _, k := range m.kinds {
@@ -98,12 +99,12 @@ func (m *Manager) reconcile(ctx context.Context) {
 			list, err := m.discovery.ServerResourcesForGroupVersion(gv)
 			switch {
 			case apierrors.IsNotFound(err):
-				served[gv] = []metav1.APIResource{}
+				served[gv], answered = []metav1.APIResource{}, true
 			case err != nil:
 				m.log.Warn("discovery failed; keeping informers as they are", "groupVersion", gv, "error", err.Error())
 				served[gv] = nil
 			default:
-				served[gv] = list.APIResources
+				served[gv], answered = list.APIResources, true
 			}
 		}
 		resources := served[gv]
@@ -205,7 +206,7 @@ func (m *Manager) Served(gvr schema.GroupVersionResource) bool {
 	return ok
 }
 
-// HasSynced reports whether discovery has been asked and every running
+// HasSynced reports whether discovery has answered once and every running
 // informer has loaded its list.
 func (m *Manager) HasSynced() bool {
 	m.mu.Lock()
