@@ -71,7 +71,7 @@ func TestReplayedWriteDoesNotReleaseANewerOne(t *testing.T) {
 	older := w.ops[0]
 	older.Done(store.Result{Err: errors.New("refused")}) // dead-lettered
 	_ = a.Add(ctx, []finding.Finding{testFinding(1, now.Add(time.Second))})
-	_ = a.Flush(ctx) // a newer write, still running
+	_ = a.Flush(ctx)                                                 // a newer write, still running
 	older.Done(store.Result{Namespace: "apps", Hint: &store.Hint{}}) // the replayed dead letter completes
 	_ = a.Add(ctx, []finding.Finding{testFinding(1, now.Add(2*time.Second))})
 	n := len(w.ops)
