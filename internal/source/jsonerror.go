@@ -76,3 +76,15 @@ func DescribeTop(data []byte) string {
 		return "a number"
 	}
 }
+
+// TopLevelError explains data whose top level is neither an object nor an
+// array: broken JSON (invalid-json) or well-formed JSON of the wrong kind,
+// a string, a number or null (unknown-shape). The fix for each differs, so
+// the two are told apart. want says what tool's output should be.
+func TopLevelError(tool string, data []byte, want string) error {
+	if !json.Valid(data) {
+		var v any
+		return JSONError(tool, json.Unmarshal(data, &v))
+	}
+	return Errorf(ReasonUnknownShape, "parsing %s JSON: top level is %s, want %s", tool, DescribeTop(data), want)
+}

@@ -2,17 +2,12 @@ package checkov
 
 import (
 	"errors"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/kube-zen/zen-watcher/internal/source"
+	"github.com/kube-zen/zen-watcher/test/fixtures"
 )
-
-// fixtureDir holds the shared checkov samples; tests run in the package
-// directory, four levels below /work.
-var fixtureDir = filepath.Join("..", "..", "..", "..", "shared", "fixtures", "checkov")
 
 // The shared fixtures, by file name.
 const (
@@ -24,11 +19,7 @@ var fixedTime = time.Date(2026, 5, 4, 3, 2, 1, 0, time.UTC)
 
 func readFixture(tb testing.TB, name string) []byte {
 	tb.Helper()
-	data, err := os.ReadFile(filepath.Join(fixtureDir, name))
-	if err != nil {
-		tb.Fatalf("reading fixture: %v", err)
-	}
-	return data
+	return fixtures.MustRead(tb, "checkov/"+name)
 }
 
 // knownReasons are the reasons Parse may give; anything else is a bug.

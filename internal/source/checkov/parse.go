@@ -82,14 +82,7 @@ func Parse(data []byte) (Report, error) {
 			return Report{}, source.JSONError(SourceName, err)
 		}
 	default:
-		// Tell broken JSON from well-formed JSON of the wrong kind (a
-		// string, a number, null): the fix for each is different.
-		if !json.Valid(data) {
-			var v any
-			return Report{}, source.JSONError(SourceName, json.Unmarshal(data, &v))
-		}
-		return Report{}, source.Errorf(source.ReasonUnknownShape,
-			"parsing checkov JSON: top level is %s, want a framework object or an array of them", source.DescribeTop(data))
+		return Report{}, source.TopLevelError(SourceName, data, "a framework object or an array of them")
 	}
 	for i := range blocks {
 		if !blocks[i].known() {

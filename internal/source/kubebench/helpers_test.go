@@ -2,16 +2,11 @@ package kubebench
 
 import (
 	"errors"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/kube-zen/zen-watcher/internal/source"
+	"github.com/kube-zen/zen-watcher/test/fixtures"
 )
-
-// fixtureDir holds the shared kube-bench samples; tests run in the package
-// directory, four levels below /work.
-var fixtureDir = filepath.Join("..", "..", "..", "..", "shared", "fixtures", "kube-bench")
 
 // The shared fixtures, by file name.
 const (
@@ -22,11 +17,7 @@ const (
 
 func readFixture(tb testing.TB, name string) []byte {
 	tb.Helper()
-	data, err := os.ReadFile(filepath.Join(fixtureDir, name))
-	if err != nil {
-		tb.Fatalf("reading fixture: %v", err)
-	}
-	return data
+	return fixtures.MustRead(tb, "kube-bench/"+name)
 }
 
 // knownReasons are the reasons Parse may give; anything else is a bug.

@@ -107,15 +107,7 @@ func Parse(data []byte) (Report, error) {
 			return Report{}, source.JSONError(SourceName, err)
 		}
 	default:
-		// Tell broken JSON from well-formed JSON of the wrong kind (a
-		// string, a number, null): the fix for each is different.
-		if !json.Valid(data) {
-			var v any
-			return Report{}, source.JSONError(SourceName, json.Unmarshal(data, &v))
-		}
-		return Report{}, source.Errorf(source.ReasonUnknownShape,
-			"parsing kube-bench JSON: top level is %s, want an object with Controls or an array of controls",
-			source.DescribeTop(data))
+		return Report{}, source.TopLevelError(SourceName, data, "an object with Controls or an array of controls")
 	}
 	return flatten(controls), nil
 }

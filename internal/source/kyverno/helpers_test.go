@@ -4,22 +4,14 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
-	"regexp"
-	"strings"
 	"testing"
 	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"sigs.k8s.io/yaml"
 
 	"github.com/kube-zen/zen-watcher/internal/source"
+	"github.com/kube-zen/zen-watcher/test/fixtures"
 )
-
-// fixtureDir holds the shared policy report samples; tests run in the
-// package directory, four levels below /work.
-var fixtureDir = filepath.Join("..", "..", "..", "..", "shared", "fixtures", "kyverno")
 
 // The shared fixtures, by file name.
 const (
@@ -31,9 +23,8 @@ const (
 )
 
 var (
-	fixedTime  = time.Date(2026, 5, 4, 3, 2, 1, 0, time.UTC)
-	docDivider = regexp.MustCompile(`(?m)^---[ \t]*$`)
-	allFiles   = []string{cliMerged, namespaces, vapList, podPassFail, warnChainsaw}
+	fixedTime = time.Date(2026, 5, 4, 3, 2, 1, 0, time.UTC)
+	allFiles  = []string{cliMerged, namespaces, vapList, podPassFail, warnChainsaw}
 )
 
 // loadFixture decodes every object of a fixture the way an informer would:
@@ -42,36 +33,7 @@ var (
 // into its items, as `kubectl get -o yaml` wraps them.
 func loadFixture(tb testing.TB, name string) []*unstructured.Unstructured {
 	tb.Helper()
-	data, err := os.ReadFile(filepath.Join(fixtureDir, name))
-	if err != nil {
-		tb.Fatalf("reading fixture: %v", err)
-	}
-	var out []*unstructured.Unstructured
-	for _, doc := range docDivider.Split(string(data), -1) {
-		if strings.TrimSpace(doc) == "" {
-			continue
-		}
-		j, err := yaml.YAMLToJSON([]byte(doc))
-		if err != nil {
-			tb.Fatalf("%s: %v", name, err)
-		}
-		if bytes.Contains(j, []byte(`"kind":"List"`)) {
-			list := &unstructured.UnstructuredList{}
-			if err := list.UnmarshalJSON(j); err != nil {
-				tb.Fatalf("%s: %v", name, err)
-			}
-			for i := range list.Items {
-				out = append(out, &list.Items[i])
-			}
-			continue
-		}
-		u := &unstructured.Unstructured{}
-		if err := u.UnmarshalJSON(j); err != nil {
-			tb.Fatalf("%s: %v", name, err)
-		}
-		out = append(out, u)
-	}
-	return out
+	return fixtures.MustDecode(tb, "kyverno/"+name)
 }
 
 // fromJSON decodes an object written inline in a test.

@@ -3,7 +3,6 @@ package trivy
 import (
 	"encoding/json"
 	"reflect"
-	"runtime"
 	"testing"
 	"time"
 
@@ -103,39 +102,4 @@ func BenchmarkStrip5000(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-}
-
-// BenchmarkCachedReport reports the heap that one realistic report (200
-// vulnerabilities, the size of a common base image) keeps alive, as
-// decoded and after Strip: what the informer cache pays per report.
-func BenchmarkCachedReport(b *testing.B) {
-	const reports, entries = 50, 200
-	for _, c := range []struct {
-		name  string
-		strip bool
-	}{{"raw", false}, {"stripped", true}} {
-		b.Run(c.name, func(b *testing.B) {
-			var perReport float64
-			for b.Loop() {
-				before := heapInUse()
-				kept := make([]any, reports)
-				for i := range kept {
-					kept[i] = generatedReport(b, entries)
-					if c.strip {
-						kept[i], _ = Strip(kept[i])
-					}
-				}
-				perReport = float64(heapInUse()-before) / reports
-				runtime.KeepAlive(kept)
-			}
-			b.ReportMetric(perReport, "B/report")
-		})
-	}
-}
-
-func heapInUse() int64 {
-	runtime.GC()
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return int64(m.HeapAlloc)
 }

@@ -4,22 +4,14 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
-	"regexp"
-	"strings"
 	"testing"
 	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"sigs.k8s.io/yaml"
 
 	"github.com/kube-zen/zen-watcher/internal/source"
+	"github.com/kube-zen/zen-watcher/test/fixtures"
 )
-
-// fixtureDir holds the shared Trivy samples; tests run in the package
-// directory, four levels below /work.
-var fixtureDir = filepath.Join("..", "..", "..", "..", "shared", "fixtures", "trivy")
 
 // The shared fixtures, by file name.
 const (
@@ -31,8 +23,7 @@ const (
 )
 
 var (
-	fixedTime  = time.Date(2026, 5, 4, 3, 2, 1, 0, time.UTC)
-	docDivider = regexp.MustCompile(`(?m)^---[ \t]*$`)
+	fixedTime = time.Date(2026, 5, 4, 3, 2, 1, 0, time.UTC)
 )
 
 // loadFixture decodes every document of a fixture the way an informer
@@ -40,26 +31,7 @@ var (
 // int64 for whole numbers as the API server's decoder does.
 func loadFixture(tb testing.TB, name string) []*unstructured.Unstructured {
 	tb.Helper()
-	data, err := os.ReadFile(filepath.Join(fixtureDir, name))
-	if err != nil {
-		tb.Fatalf("reading fixture: %v", err)
-	}
-	var out []*unstructured.Unstructured
-	for _, doc := range docDivider.Split(string(data), -1) {
-		if strings.TrimSpace(doc) == "" {
-			continue
-		}
-		j, err := yaml.YAMLToJSON([]byte(doc))
-		if err != nil {
-			tb.Fatalf("%s: %v", name, err)
-		}
-		u := &unstructured.Unstructured{}
-		if err := u.UnmarshalJSON(j); err != nil {
-			tb.Fatalf("%s: %v", name, err)
-		}
-		out = append(out, u)
-	}
-	return out
+	return fixtures.MustDecode(tb, "trivy/"+name)
 }
 
 // loadOne is loadFixture for a fixture of exactly one object.
