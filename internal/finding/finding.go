@@ -32,6 +32,11 @@ type Finding struct {
 	DedupKey string
 	// Resolved is set when the source reports that the finding is gone.
 	Resolved bool
+	// SingleOccurrence says the key names one occurrence, not a recurring
+	// problem: an audit event's ID is one request. A second finding with
+	// the key is a redelivery (a retried batch, the request's next stage)
+	// and does not raise the count.
+	SingleOccurrence bool
 }
 
 // Namespace is the namespace of the resource concerned, empty when none.

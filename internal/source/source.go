@@ -20,6 +20,11 @@ const (
 	ReasonUnknownShape = "unknown-shape"
 	ReasonWrongType    = "wrong-type"
 	ReasonNoPayload    = "no-payload"
+	// ReasonMissingField: a member the format requires is absent or empty.
+	ReasonMissingField = "missing-field"
+	// ReasonUnknownValue: a member holds a word the format does not define,
+	// such as an unknown Falco priority.
+	ReasonUnknownValue = "unknown-value"
 )
 
 // ParseError is a payload a parser refused, with a reason fit for a metric
