@@ -114,6 +114,10 @@ func (a *Aggregator) record(f *finding.Finding) *store.Op {
 		a.keepTemplate(f, e)
 		return nil
 	}
+	if f.SingleOccurrence && (e.exists || e.inflight) {
+		a.metrics.DedupHits.WithLabelValues(f.Source).Inc()
+		return nil // a redelivery of the one occurrence the key names
+	}
 	var rotated *store.Op
 	if a.window > 0 && !e.lastSeen.IsZero() && at.Sub(e.lastSeen) > a.window {
 		// Recurred after the window: a new generation, a new event. What

@@ -184,3 +184,40 @@ func TestAggregatorKeepsSupersededGenerationWhenQueueIsFull(t *testing.T) {
 		t.Fatalf("want 2 occurrences in generation 0 and 1 in generation 1, got %v", gens)
 	}
 }
+
+func TestAggregatorCountsSingleOccurrenceOnce(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		stored StoredEvents
+		writes int
+	}{
+		{"new key", noneStored{}, 2}, // the create, then its deferred status
+		{"stored before a restart", storedGen{gen: 0}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := &fakeWriter{}
+			a, m := newTestAggregator(w, tc.stored, time.Minute)
+			f := testFinding(1, time.Now())
+			f.SingleOccurrence = true
+			for i := range 3 { // both stages of one request, then a retried batch
+				f.DetectedAt = f.DetectedAt.Add(time.Duration(i) * time.Hour)
+				if err := a.Add(context.Background(), []finding.Finding{f}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_ = a.Flush(context.Background())
+			var count int64
+			for _, op := range w.ops {
+				if !op.DeferStatus {
+					count += op.Delta.Count
+				}
+			}
+			if len(w.ops) != tc.writes || (tc.writes > 0 && count != 1) {
+				t.Fatalf("want %d writes counting 1 occurrence, got %d writes counting %d", tc.writes, len(w.ops), count)
+			}
+			if got := testutil.ToFloat64(m.DedupHits.WithLabelValues("trivy")); got != float64(3-tc.writes/2) {
+				t.Errorf("dedup hits %v", got)
+			}
+		})
+	}
+}
