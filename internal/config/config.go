@@ -76,6 +76,8 @@ type Config struct {
 	// ToolNamespaces maps each tool to the namespace its pods run in, for
 	// tool detection.
 	ToolNamespaces ToolNamespaces
+	// Webhooks configures the Falco and audit intake.
+	Webhooks Webhooks
 }
 
 // ToolNamespaces holds the namespace each tool is expected to run in.
@@ -133,6 +135,7 @@ func Load(getenv Getenv) (Config, error) {
 			KubeBench: r.dnsLabel("KUBE_BENCH_NAMESPACE", "kube-bench"),
 			Checkov:   r.dnsLabel("CHECKOV_NAMESPACE", "checkov"),
 		},
+		Webhooks: loadWebhooks(&r),
 	}
 	switch {
 	case c.BehaviorMode == BehaviorCustom && c.FilterExpression == "":

@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"reflect"
 	"strings"
@@ -47,6 +48,11 @@ func TestLoadDefaults(t *testing.T) {
 		ToolNamespaces: ToolNamespaces{
 			Trivy: "trivy-system", Kyverno: "kyverno", Falco: "falco", KubeBench: "kube-bench", Checkov: "checkov",
 		},
+		Webhooks: Webhooks{
+			FalcoMinPriority: "Warning", FalcoMaxBodyBytes: 1 << 20, AuditMaxBodyBytes: 16 << 20,
+			AuditTrustedUsers: []string{"system:kube-controller-manager", "system:kube-scheduler", "system:apiserver",
+				"system:node:*", "system:serviceaccount:kube-system:*"},
+		},
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("defaults:\n got %+v\nwant %+v", c, want)
@@ -84,6 +90,44 @@ func TestLoadValidValues(t *testing.T) {
 	}
 	if (c.ToolNamespaces != ToolNamespaces{Trivy: "trivy", Kyverno: "policy", Falco: "runtime", KubeBench: "bench", Checkov: "iac"}) {
 		t.Errorf("tool namespaces wrong: %+v", c.ToolNamespaces)
+	}
+}
+
+func TestLoadWebhooks(t *testing.T) {
+	c, err := Load(env(map[string]string{
+		"WEBHOOK_TOKEN": " s3cret ", "FALCO_MIN_PRIORITY": "notice", "FALCO_MAX_BODY_BYTES": "1.5Ki",
+		"AUDIT_MAX_BODY_BYTES": "1048576", "AUDIT_TRUSTED_USERS": "alice, system:serviceaccount:ops:*", "AUDIT_RULES_FILE": "/etc/zen/rules.yaml",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Webhooks{Token: "s3cret", FalcoMinPriority: "Notice", FalcoMaxBodyBytes: 1536, AuditMaxBodyBytes: 1 << 20,
+		AuditTrustedUsers: []string{"alice", "system:serviceaccount:ops:*"}, AuditRulesFile: "/etc/zen/rules.yaml"}
+	if !reflect.DeepEqual(c.Webhooks, want) {
+		t.Errorf("got %+v\nwant %+v", c.Webhooks, want)
+	}
+	if printed := fmt.Sprintf("%v %+v %#v", c, c, c); strings.Contains(printed, "s3cret") {
+		t.Errorf("the token shows when the configuration is printed: %s", printed)
+	}
+}
+
+func TestLoadRejectsContradictoryWebhookAuth(t *testing.T) {
+	for _, vars := range []map[string]string{
+		{"WEBHOOK_TOKEN": "t", "WEBHOOK_TOKEN_FILE": "/run/token"},
+		{"WEBHOOK_TOKEN": "t", "WEBHOOK_AUTH_DISABLED": "true"},
+		{"WEBHOOK_TOKEN_FILE": "/run/token", "WEBHOOK_AUTH_DISABLED": "1"},
+	} {
+		_, err := Load(env(vars))
+		if err == nil || !IsConfigError(err) {
+			t.Errorf("%v: want a configuration error, got %v", vars, err)
+		}
+		if err != nil && strings.Contains(err.Error(), "=\"t\"") {
+			t.Errorf("the error shows the token: %v", err)
+		}
+	}
+	long := strings.Repeat("k", 5000)
+	if _, err := Load(env(map[string]string{"WEBHOOK_TOKEN": long})); err == nil || strings.Contains(err.Error(), "kkkk") {
+		t.Errorf("an overlong token must be refused without echoing it: %v", err)
 	}
 }
 
@@ -167,6 +211,15 @@ func TestLoadRejectsBadValues(t *testing.T) {
 		{"TRIVY_MIN_SEVERITY", "UNKNOWN", "one of CRITICAL"},
 		{"KYVERNO_RESULTS", "fail,pass", "list of FAIL, WARN, ERROR"},
 		{"FILTER_EXPRESSION", strings.Repeat("x", 5000), "at most 4096 bytes"},
+		{"WEBHOOK_AUTH_DISABLED", "yes please", "true or false"},
+		{"FALCO_MIN_PRIORITY", "loud", "one of Emergency, Alert, Critical, Error, Warning, Notice, Informational, Debug"},
+		{"FALCO_MAX_BODY_BYTES", "1", "from 1024"},
+		{"FALCO_MAX_BODY_BYTES", "2Gi", "to 1073741824"},
+		{"FALCO_MAX_BODY_BYTES", "2048.5", "size in bytes"},
+		{"FALCO_MAX_BODY_BYTES", "lots", "size in bytes"},
+		{"AUDIT_MAX_BODY_BYTES", "-1Mi", "from 1024"},
+		{"AUDIT_TRUSTED_USERS", "system:*:admin", "only at the end"},
+		{"AUDIT_TRUSTED_USERS", "alice,,bob", "comma-separated list of user names"},
 	}
 	for _, name := range namespaceVars {
 		for _, v := range badNamespaces {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/validation"
 )
@@ -169,4 +170,60 @@ func (r *reader) subset(name string, def []string, allowed ...string) []string {
 		}
 	}
 	return out
+}
+
+// secret is like text, but its value never appears in a message.
+func (r *reader) secret(name string, max int) string {
+	v, ok := r.lookup(name)
+	if !ok {
+		return ""
+	}
+	if len(v) > max {
+		r.fail(name, "[redacted]", fmt.Sprintf("want at most %d bytes, got %d", max, len(v)))
+		return ""
+	}
+	return v
+}
+
+func (r *reader) boolean(name string, def bool) bool {
+	v, ok := r.lookup(name)
+	if !ok {
+		return def
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		r.fail(name, v, "want true or false")
+		return def
+	}
+	return b
+}
+
+// word accepts one of allowed in any case and returns it as allowed spells it.
+func (r *reader) word(name, def string, allowed ...string) string {
+	v, ok := r.lookup(name)
+	if !ok {
+		return def
+	}
+	for _, a := range allowed {
+		if strings.EqualFold(a, v) {
+			return a
+		}
+	}
+	r.fail(name, v, "want one of "+strings.Join(allowed, ", "))
+	return def
+}
+
+// bytes accepts a size as a Kubernetes quantity: 1048576, 1Mi or 512Ki.
+func (r *reader) bytes(name string, def, lo, hi int64) int64 {
+	v, ok := r.lookup(name)
+	if !ok {
+		return def
+	}
+	q, err := resource.ParseQuantity(v)
+	n := q.Value()
+	if err != nil || q.MilliValue() != n*1000 || n < lo || n > hi { // whole bytes only
+		r.fail(name, v, fmt.Sprintf("want a size in bytes from %d to %d, e.g. 1048576 or 1Mi", lo, hi))
+		return def
+	}
+	return n
 }

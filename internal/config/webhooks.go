@@ -1,0 +1,92 @@
+package config
+
+import (
+	"strings"
+)
+
+// Webhooks configures the push intake: Falco alerts and API server audit
+// events.
+type Webhooks struct {
+	// Token, when set, is the bearer token webhook senders must present.
+	// It is a Secret so that printing the configuration never shows it.
+	Token Secret
+	// TokenFile names a file holding the token (one per line, for
+	// rotation); it is re-read while the daemon runs.
+	TokenFile string
+	// AuthDisabled opens the webhooks to anyone who can reach the port.
+	AuthDisabled bool
+	// FalcoMinPriority is the lowest Falco priority kept, as Falco spells it.
+	FalcoMinPriority string
+	// FalcoMaxBodyBytes and AuditMaxBodyBytes bound a request body, after
+	// decompression.
+	FalcoMaxBodyBytes int64
+	AuditMaxBodyBytes int64
+	// AuditTrustedUsers are the users whose secret reads are routine; a
+	// trailing * matches any suffix.
+	AuditTrustedUsers []string
+	// AuditRulesFile names a YAML file of extra audit rules in CEL.
+	AuditRulesFile string
+}
+
+// Secret is a configuration value that must not be shown: it formats as
+// "[redacted]" when set.
+type Secret string
+
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return "[redacted]"
+}
+
+// GoString keeps %#v from showing the value either.
+func (s Secret) GoString() string { return s.String() }
+
+// falcoPriorities are Falco's priority words, highest first.
+var falcoPriorities = []string{"Emergency", "Alert", "Critical", "Error", "Warning", "Notice", "Informational", "Debug"}
+
+// defaultTrustedUsers are the control plane's own identities, whose secret
+// reads are routine.
+var defaultTrustedUsers = []string{
+	"system:kube-controller-manager", "system:kube-scheduler", "system:apiserver",
+	"system:node:*", "system:serviceaccount:kube-system:*",
+}
+
+func loadWebhooks(r *reader) Webhooks {
+	w := Webhooks{
+		Token:             Secret(r.secret("WEBHOOK_TOKEN", 4096)),
+		TokenFile:         r.text("WEBHOOK_TOKEN_FILE", "", 4096),
+		AuthDisabled:      r.boolean("WEBHOOK_AUTH_DISABLED", false),
+		FalcoMinPriority:  r.word("FALCO_MIN_PRIORITY", "Warning", falcoPriorities...),
+		FalcoMaxBodyBytes: r.bytes("FALCO_MAX_BODY_BYTES", 1<<20, 1<<10, 1<<30),
+		AuditMaxBodyBytes: r.bytes("AUDIT_MAX_BODY_BYTES", 16<<20, 1<<10, 1<<30),
+		AuditTrustedUsers: r.userPatterns("AUDIT_TRUSTED_USERS", defaultTrustedUsers),
+		AuditRulesFile:    r.text("AUDIT_RULES_FILE", "", 4096),
+	}
+	switch {
+	case w.Token != "" && w.TokenFile != "":
+		r.fail("WEBHOOK_TOKEN_FILE", w.TokenFile, "set either WEBHOOK_TOKEN or WEBHOOK_TOKEN_FILE, not both")
+	case w.AuthDisabled && (w.Token != "" || w.TokenFile != ""):
+		r.fail("WEBHOOK_AUTH_DISABLED", "true", "contradicts the webhook token that is also set; unset one of them")
+	}
+	return w
+}
+
+// userPatterns accepts a comma-separated list of user names, each of which
+// may end in * to match any suffix.
+func (r *reader) userPatterns(name string, def []string) []string {
+	v, ok := r.lookup(name)
+	if !ok {
+		return def
+	}
+	var out []string
+	for _, item := range strings.Split(v, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" || strings.Contains(strings.TrimSuffix(item, "*"), "*") {
+			r.fail(name, v, "want a comma-separated list of user names; * is allowed only at the end of one, e.g. system:node:*")
+			return def
+		}
+		out = append(out, item)
+	}
+	return out
+}
