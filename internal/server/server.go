@@ -24,10 +24,18 @@ type Options struct {
 	DLQ DeadLetterQueue
 	// Tools, when set, is served at /api/v1/tools.
 	Tools ToolStatuses
+	// Webhooks, when set, mounts the push intake's endpoints.
+	Webhooks Mounter
 }
 
-// NewHandler routes the probe and metrics endpoints. Only GET and HEAD are
-// served; ServeMux answers other methods with 405 and an Allow header.
+// Mounter adds its own routes to a mux.
+type Mounter interface {
+	Register(mux *http.ServeMux)
+}
+
+// NewHandler routes the probe, metrics and API endpoints, and the webhooks.
+// The former serve only their methods; ServeMux answers others with 405 and
+// an Allow header.
 func NewHandler(opts Options) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) {
@@ -46,6 +54,9 @@ func NewHandler(opts Options) http.Handler {
 	}
 	if opts.Tools != nil {
 		toolsHandler(mux, opts.Tools)
+	}
+	if opts.Webhooks != nil {
+		opts.Webhooks.Register(mux)
 	}
 	return mux
 }

@@ -1,0 +1,165 @@
+package webhook
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+// Identity names the authenticated sender, for logs and per-sender limits.
+// It never contains a secret.
+type Identity string
+
+// Authenticator decides whether a request may be processed. It is given the
+// body, already read within the endpoint's limit, so that schemes that sign
+// the body can verify it.
+type Authenticator interface {
+	Authenticate(r *http.Request, body []byte) (Identity, *AuthError)
+}
+
+// AuthError is a refused request. Reason is a metric label; Detail tells
+// the sender what to fix and never repeats what it sent.
+type AuthError struct {
+	Reason string
+	Detail string
+}
+
+// Reasons for refusing a request, as the reason label of
+// zen_watcher_webhook_auth_failures_total.
+const (
+	AuthNotConfigured = "not-configured"
+	AuthMissingToken  = "missing-token"
+	AuthMalformed     = "malformed-authorization"
+	AuthInvalidToken  = "invalid-token"
+)
+
+// Open accepts every request: WEBHOOK_AUTH_DISABLED=true.
+type Open struct{}
+
+// Authenticate accepts r as the anonymous sender.
+func (Open) Authenticate(*http.Request, []byte) (Identity, *AuthError) { return "anonymous", nil }
+
+// Unconfigured refuses every request and says how to configure
+// authentication: the webhooks are closed until the operator decides.
+type Unconfigured struct{}
+
+// Authenticate refuses r.
+func (Unconfigured) Authenticate(*http.Request, []byte) (Identity, *AuthError) {
+	return "", &AuthError{Reason: AuthNotConfigured, Detail: "webhook authentication is not configured on this zen-watcher: " +
+		"set WEBHOOK_TOKEN or WEBHOOK_TOKEN_FILE and send it as 'Authorization: Bearer <token>', " +
+		"or set WEBHOOK_AUTH_DISABLED=true to accept unauthenticated requests"}
+}
+
+// Tokens accepts a bearer token from a set that can be replaced while
+// serving, so a token can be rotated without a restart: add the new one,
+// move the senders, remove the old one.
+type Tokens struct {
+	digests atomic.Pointer[[][sha256.Size]byte]
+}
+
+// NewTokens accepts the given tokens.
+func NewTokens(tokens []string) *Tokens {
+	t := &Tokens{}
+	t.Set(tokens)
+	return t
+}
+
+// Set replaces the accepted tokens.
+func (t *Tokens) Set(tokens []string) {
+	d := make([][sha256.Size]byte, len(tokens))
+	for i, tok := range tokens {
+		d[i] = sha256.Sum256([]byte(tok))
+	}
+	t.digests.Store(&d)
+}
+
+// Authenticate checks the bearer token of r. Tokens are compared as
+// SHA-256 digests, in constant time, against every accepted token, so
+// neither a token's length nor which token matched shows in the timing.
+func (t *Tokens) Authenticate(r *http.Request, _ []byte) (Identity, *AuthError) {
+	values := r.Header.Values("Authorization")
+	if len(values) == 0 {
+		return "", &AuthError{Reason: AuthMissingToken, Detail: "send the webhook token as 'Authorization: Bearer <token>'"}
+	}
+	scheme, token, ok := strings.Cut(values[0], " ")
+	if len(values) > 1 || !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+		return "", &AuthError{Reason: AuthMalformed, Detail: "want exactly one header 'Authorization: Bearer <token>'"}
+	}
+	got := sha256.Sum256([]byte(strings.TrimSpace(token)))
+	match := -1
+	for i, want := range *t.digests.Load() {
+		if subtle.ConstantTimeCompare(got[:], want[:]) == 1 {
+			match = i
+		}
+	}
+	if match < 0 {
+		return "", &AuthError{Reason: AuthInvalidToken, Detail: "the bearer token is not one this zen-watcher accepts"}
+	}
+	return Identity("bearer-token#" + strconv.Itoa(match+1)), nil
+}
+
+// ReadTokens reads a token file: one token per line or comma-separated,
+// blank lines ignored. A file without a token is an error, so a mount that
+// went empty does not lock every sender out unnoticed.
+func ReadTokens(path string) ([]string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading webhook token file: %w", err)
+	}
+	tokens := SplitSecrets(string(data))
+	if len(tokens) == 0 {
+		return nil, errors.New("webhook token file " + path + " holds no token")
+	}
+	return tokens, nil
+}
+
+// SplitSecrets splits a value holding several secrets, comma- or
+// line-separated, dropping blanks.
+func SplitSecrets(s string) []string {
+	fields := strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == '\n' || r == '\r' })
+	out := fields[:0]
+	for _, f := range fields {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// WatchTokenFile re-reads path every interval until ctx ends and replaces
+// t's tokens when the file changed. A file that cannot be read keeps the
+// tokens already loaded, and the log says why: Kubernetes replaces mounted
+// Secrets by swapping a symlink, so a read can fail for a moment.
+func (t *Tokens) WatchTokenFile(ctx context.Context, path string, interval time.Duration, log *slog.Logger) {
+	var last []byte // the first tick reloads: the file may have changed since it was first read
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		data, err := os.ReadFile(path)
+		if err == nil && string(data) == string(last) {
+			continue
+		}
+		tokens, err := ReadTokens(path)
+		if err != nil {
+			log.Warn("keeping the loaded webhook tokens", "file", path, "error", err.Error())
+			continue
+		}
+		t.Set(tokens)
+		last = data
+		log.Info("webhook tokens reloaded", "file", path, "tokens", len(tokens))
+	}
+}

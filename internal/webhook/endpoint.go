@@ -1,0 +1,151 @@
+package webhook
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/kube-zen/zen-watcher/internal/source"
+)
+
+// Parser turns one request body into findings; the Falco and audit parsers
+// are Parsers. It must not keep references into body, which is reused.
+type Parser interface {
+	Parse(body []byte, now time.Time) (source.Batch, error)
+}
+
+// Endpoint describes one webhook.
+type Endpoint struct {
+	// Name is the endpoint label of its metrics: falco, audit.
+	Name string
+	// Path is where it is served, e.g. /falco/webhook.
+	Path string
+	// MediaTypes are the Content-Types it reads.
+	MediaTypes []string
+	// MaxBodyBytes bounds a body after decompression.
+	MaxBodyBytes int64
+	// BufferSize bounds the findings waiting for the pipeline.
+	BufferSize int
+	Parser     Parser
+}
+
+// Reasons for a refused request, the reason of its problem body.
+const (
+	reasonMethod          = "method-not-allowed"
+	reasonMediaType       = "unsupported-media-type"
+	reasonEncoding        = "unsupported-content-encoding"
+	reasonTooLarge        = "payload-too-large"
+	reasonBadEncoding     = "malformed-encoding"
+	reasonReadFailed      = "body-unreadable"
+	reasonUnauthenticated = "unauthenticated"
+	reasonInvalidPayload  = "invalid-payload"
+	reasonBufferFull      = "buffer-full"
+	reasonShuttingDown    = "shutting-down"
+)
+
+// retryAfterSeconds is what a 503 asks the sender to wait: one flush
+// interval is about how long the buffer takes to make room.
+const retryAfterSeconds = 1
+
+// handler serves one endpoint.
+type handler struct {
+	ep      Endpoint
+	buffer  *Buffer
+	auth    Authenticator
+	metrics *endpointMetrics
+	log     *slog.Logger
+	now     func() time.Time
+}
+
+// Receipt is the answer to an accepted body: what became of each item.
+type Receipt struct {
+	// Items is how many items the body held.
+	Items int `json:"items"`
+	// Accepted is how many findings were queued for the pipeline.
+	Accepted int `json:"accepted"`
+	// Dropped counts items deliberately skipped, by reason.
+	Dropped map[string]int `json:"dropped,omitempty"`
+	// Errors lists the items that could not be read; the others were kept.
+	Errors []source.ItemError `json:"errors,omitempty"`
+}
+
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := h.now()
+	code := h.serve(w, r)
+	h.metrics.answer(code)
+	h.metrics.duration.Observe(h.now().Sub(start).Seconds())
+}
+
+// serve runs the checks in the documented order and returns the status
+// it answered.
+func (h *handler) serve(w http.ResponseWriter, r *http.Request) int {
+	if r.Method != http.MethodPost {
+		p := newProblem(http.StatusMethodNotAllowed, reasonMethod, "this webhook accepts only POST")
+		p.allow = http.MethodPost
+		return h.refuse(w, r, "", p)
+	}
+	if p := checkMediaType(r, h.ep.MediaTypes); p != nil {
+		return h.refuse(w, r, "", p)
+	}
+	buf := bufferPool.Get().(*bytes.Buffer)
+	defer releaseBuffer(buf)
+	if p := readBody(w, r, buf, h.ep.MaxBodyBytes); p != nil {
+		return h.refuse(w, r, "", p)
+	}
+	who, authErr := h.auth.Authenticate(r, buf.Bytes())
+	if authErr != nil {
+		h.metrics.authFailures.WithLabelValues(h.ep.Name, authErr.Reason).Inc()
+		p := newProblem(http.StatusUnauthorized, reasonUnauthenticated, authErr.Detail)
+		p.Reason = authErr.Reason
+		return h.refuse(w, r, "", p)
+	}
+	batch, err := h.ep.Parser.Parse(buf.Bytes(), h.now())
+	if err != nil {
+		return h.refuse(w, r, who, newProblem(http.StatusBadRequest, reasonInvalidPayload, err.Error()))
+	}
+	for _, e := range batch.Rejected {
+		h.metrics.dropped.WithLabelValues(h.ep.Name, e.Reason).Inc()
+	}
+	if batch.Items > 0 && len(batch.Rejected) == batch.Items {
+		p := newProblem(http.StatusBadRequest, reasonInvalidPayload, "no item of the body could be read; see errors")
+		p.Errors = batch.Rejected
+		return h.refuse(w, r, who, p)
+	}
+	if n := len(batch.Findings); n > 0 {
+		if err := h.buffer.TryPut(batch.Findings); err != nil {
+			reason, detail := reasonBufferFull, "the intake buffer is full; retry after the Retry-After delay"
+			if errors.Is(err, errBufferClosed) {
+				reason, detail = reasonShuttingDown, "zen-watcher is shutting down; retry against another replica or later"
+			}
+			h.metrics.dropped.WithLabelValues(h.ep.Name, dropBufferFull).Add(float64(n))
+			p := newProblem(http.StatusServiceUnavailable, reason, detail)
+			p.retryAfter = retryAfterSeconds
+			return h.refuse(w, r, who, p)
+		}
+	}
+	for reason, n := range batch.Dropped {
+		h.metrics.dropped.WithLabelValues(h.ep.Name, reason).Add(float64(n))
+	}
+	writeReceipt(w, Receipt{Items: batch.Items, Accepted: len(batch.Findings), Dropped: batch.Dropped, Errors: batch.Rejected})
+	return http.StatusAccepted
+}
+
+// refuse answers with p and logs one line saying why; never a credential,
+// which no problem detail holds.
+func (h *handler) refuse(w http.ResponseWriter, r *http.Request, who Identity, p *Problem) int {
+	p.write(w)
+	h.log.Info("webhook request refused", "endpoint", h.ep.Name, "status", p.Status, "reason", p.Reason,
+		"client", r.RemoteAddr, "identity", string(who), "detail", p.Detail)
+	return p.Status
+}
+
+func writeReceipt(w http.ResponseWriter, rc Receipt) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusAccepted)
+	_ = json.NewEncoder(w).Encode(rc) // the client may be gone; nothing to do about it
+}

@@ -1,0 +1,68 @@
+package webhook
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/kube-zen/zen-watcher/internal/finding"
+	"github.com/kube-zen/zen-watcher/internal/source"
+)
+
+// Intake serves the webhook endpoints and drains their buffers into the
+// pipeline.
+type Intake struct {
+	handlers []*handler
+	submit   source.Submitter
+	metrics  *Metrics
+	log      *slog.Logger
+}
+
+// New builds the intake; mount it with Register, start it with Run.
+func New(endpoints []Endpoint, auth Authenticator, submit source.Submitter, reg prometheus.Registerer, log *slog.Logger) *Intake {
+	in := &Intake{submit: submit, metrics: NewMetrics(reg), log: log}
+	for _, ep := range endpoints {
+		h := &handler{ep: ep, buffer: NewBuffer(ep.BufferSize), auth: auth, metrics: in.metrics.forEndpoint(ep.Name), log: log, now: time.Now}
+		in.metrics.registerBuffer(ep.Name, h.buffer)
+		in.handlers = append(in.handlers, h)
+	}
+	return in
+}
+
+// Register mounts every endpoint on mux. Each path takes every method, so
+// that the endpoint, not the mux, answers a wrong one with problem details.
+func (in *Intake) Register(mux *http.ServeMux) {
+	for _, h := range in.handlers {
+		mux.Handle(h.ep.Path, h)
+	}
+}
+
+// Run submits what the endpoints accept until Close has been called and
+// every buffer is empty. ctx bounds the submits themselves: once it ends,
+// what is still buffered is counted as dropped (reason shutdown) and logged.
+func (in *Intake) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	for _, h := range in.handlers {
+		wg.Go(func() {
+			h.buffer.Drain(ctx, func(ctx context.Context, findings []finding.Finding) {
+				if err := in.submit.Submit(ctx, findings...); err != nil {
+					in.metrics.dropped.WithLabelValues(h.ep.Name, dropShutdown).Add(float64(len(findings)))
+					in.log.Error("submitting accepted webhook findings failed", "endpoint", h.ep.Name, "findings", len(findings), "error", err.Error())
+				}
+			})
+		})
+	}
+	wg.Wait()
+}
+
+// Close stops intake: call it once the HTTP server no longer runs
+// handlers. Later requests get 503; Run returns once the buffers drain.
+func (in *Intake) Close() {
+	for _, h := range in.handlers {
+		h.buffer.Close()
+	}
+}

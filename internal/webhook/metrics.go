@@ -1,0 +1,102 @@
+package webhook
+
+import (
+	"strconv"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Metrics holds the intake's collectors, shared by every endpoint and
+// labelled by endpoint name.
+type Metrics struct {
+	requests     *prometheus.CounterVec
+	duration     *prometheus.HistogramVec
+	dropped      *prometheus.CounterVec
+	authFailures *prometheus.CounterVec
+	reg          prometheus.Registerer
+}
+
+// Reasons a finding or an item is dropped by the intake itself, besides
+// the parsers' own (below-min-priority, internal, stage, unimportant) and
+// the item error reasons (invalid-json, wrong-type, ...).
+const (
+	dropBufferFull = "buffer-full"
+	dropShutdown   = "shutdown"
+)
+
+// NewMetrics creates the intake collectors and registers them with reg; a
+// nil reg leaves them unregistered, for tests.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "zen_watcher_webhook_requests_total",
+			Help: "Webhook requests answered, by endpoint and HTTP status code.",
+		}, []string{"endpoint", "code"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "zen_watcher_webhook_request_duration_seconds",
+			Help:    "Time from a webhook request's arrival to its answer, by endpoint.",
+			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1},
+		}, []string{"endpoint"}),
+		dropped: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "zen_watcher_webhook_dropped_total",
+			Help: "Items of webhook bodies not stored, by endpoint and reason: skipped by the parser (below-min-priority, internal, stage, unimportant), unreadable (invalid-json, wrong-type, missing-field, unknown-value), or refused with a 503 (buffer-full, shutdown).",
+		}, []string{"endpoint", "reason"}),
+		authFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "zen_watcher_webhook_auth_failures_total",
+			Help: "Webhook requests refused by authentication, by endpoint and reason.",
+		}, []string{"endpoint", "reason"}),
+		reg: reg,
+	}
+	if reg != nil {
+		reg.MustRegister(m.requests, m.duration, m.dropped, m.authFailures)
+	}
+	return m
+}
+
+// registerBuffer exposes one endpoint's buffer depth and capacity, read at
+// scrape time so the request path writes no gauge.
+func (m *Metrics) registerBuffer(endpoint string, b *Buffer) {
+	if m.reg == nil {
+		return
+	}
+	labels := prometheus.Labels{"endpoint": endpoint}
+	m.reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "zen_watcher_webhook_buffer_depth", ConstLabels: labels,
+			Help: "Findings waiting in an endpoint's intake buffer.",
+		}, func() float64 { return float64(b.Depth()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "zen_watcher_webhook_buffer_capacity", ConstLabels: labels,
+			Help: "The most findings an endpoint's intake buffer holds (FALCO_BUFFER_SIZE, AUDIT_BUFFER_SIZE).",
+		}, func() float64 { return float64(b.Capacity()) }),
+	)
+}
+
+// endpointMetrics are one endpoint's children, resolved once: label lookups
+// stay off the request path.
+type endpointMetrics struct {
+	*Metrics
+	name     string
+	duration prometheus.Observer
+	codes    map[int]prometheus.Counter
+}
+
+// answered are the status codes an endpoint gives; others are resolved
+// when they occur.
+var answered = []int{202, 400, 401, 405, 413, 415, 503}
+
+func (m *Metrics) forEndpoint(name string) *endpointMetrics {
+	em := &endpointMetrics{Metrics: m, name: name, duration: m.duration.WithLabelValues(name), codes: map[int]prometheus.Counter{}}
+	for _, c := range answered {
+		em.codes[c] = m.requests.WithLabelValues(name, strconv.Itoa(c))
+	}
+	return em
+}
+
+func (em *endpointMetrics) answer(code int) {
+	if c, ok := em.codes[code]; ok {
+		c.Inc()
+		return
+	}
+	em.requests.WithLabelValues(em.name, strconv.Itoa(code)).Inc()
+}

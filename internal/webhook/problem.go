@@ -1,0 +1,69 @@
+package webhook
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+
+	"github.com/kube-zen/zen-watcher/internal/source"
+)
+
+// problemTypePrefix starts every problem type URI; the rest names the
+// problem. A URN needs no web page to exist.
+const problemTypePrefix = "urn:zen-watcher:problem:"
+
+// Problem is an RFC 7807 problem details body.
+type Problem struct {
+	Type   string `json:"type"`
+	Title  string `json:"title"`
+	Status int    `json:"status"`
+	Detail string `json:"detail,omitempty"`
+	// Reason is the metric label and log key of the problem.
+	Reason string `json:"reason"`
+	// Errors lists the unreadable items of a payload, each with the JSON
+	// pointer of its bad value.
+	Errors []source.ItemError `json:"errors,omitempty"`
+
+	retryAfter     int // seconds; sent as Retry-After when positive
+	allow          string
+	acceptEncoding string
+}
+
+// Titles of the problems an endpoint answers, by reason.
+var problemTitles = map[string]string{
+	reasonMethod:          "Method not allowed",
+	reasonMediaType:       "Unsupported media type",
+	reasonEncoding:        "Unsupported content encoding",
+	reasonTooLarge:        "Payload too large",
+	reasonBadEncoding:     "Malformed compressed body",
+	reasonReadFailed:      "Request body could not be read",
+	reasonUnauthenticated: "Unauthenticated",
+	reasonInvalidPayload:  "Invalid payload",
+	reasonBufferFull:      "Intake buffer full",
+	reasonShuttingDown:    "Shutting down",
+}
+
+func newProblem(status int, reason, detail string) *Problem {
+	return &Problem{Type: problemTypePrefix + reason, Title: problemTitles[reason], Status: status, Detail: detail, Reason: reason}
+}
+
+func (p *Problem) write(w http.ResponseWriter) {
+	h := w.Header()
+	h.Set("Content-Type", "application/problem+json")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	if p.retryAfter > 0 {
+		h.Set("Retry-After", strconv.Itoa(p.retryAfter))
+	}
+	if p.allow != "" {
+		h.Set("Allow", p.allow)
+	}
+	if p.acceptEncoding != "" {
+		h.Set("Accept-Encoding", p.acceptEncoding) // RFC 7694
+	}
+	if p.Status == http.StatusUnauthorized {
+		h.Set("WWW-Authenticate", `Bearer realm="zen-watcher"`)
+	}
+	w.WriteHeader(p.Status)
+	_ = json.NewEncoder(w).Encode(p) // the client may be gone; nothing to do about it
+}
