@@ -1,7 +1,8 @@
 // Command demo feeds the local control plane that `make run` started with
-// the shared samples of every pull source's output — Trivy and Kyverno
-// reports (and their CRDs), kube-bench and Checkov result ConfigMaps — and
-// then lists the events zen-watcher made of them.
+// the shared samples of every source's output — Trivy and Kyverno reports
+// (and their CRDs), kube-bench and Checkov result ConfigMaps, a Falco alert
+// and an API server audit batch posted to the webhooks — and then lists the
+// events zen-watcher made of them.
 package main
 
 import (
@@ -33,14 +34,16 @@ func main() {
 	// the global one.
 	fs := flag.NewFlagSet("demo", flag.ExitOnError)
 	kubeconfig := fs.String("kubeconfig", ".run/kubeconfig", "kubeconfig of the local control plane")
+	watcher := fs.String("watcher", "http://127.0.0.1:8080", "zen-watcher's HTTP address")
+	tokenFile := fs.String("token-file", ".run/webhook-token", "the webhook token make run generated")
 	_ = fs.Parse(os.Args[1:])
-	if err := run(*kubeconfig); err != nil {
+	if err := run(*kubeconfig, *watcher, *tokenFile); err != nil {
 		fmt.Fprintln(os.Stderr, "demo:", err)
 		os.Exit(1)
 	}
 }
 
-func run(kubeconfig string) error {
+func run(kubeconfig, watcher, tokenFile string) error {
 	rc, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
 	if err != nil {
 		return fmt.Errorf("%w (start the local control plane with 'make run' first)", err)
@@ -90,11 +93,15 @@ func run(kubeconfig string) error {
 		fmt.Println("demo: applied", rel)
 	}
 
+	if err := postWebhooks(watcher, tokenFile); err != nil {
+		return err
+	}
+
 	// zen-watcher notices the new CRDs within one WATCH_INTERVAL (30s by default).
 	fmt.Println("demo: waiting for events from every source (up to a minute)")
 	dyn = dynamic.NewForConfigOrDie(rc)
 	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(2 * time.Second) {
-		if sources, err := eventSources(ctx, dyn); err == nil && len(sources) == 4 {
+		if sources, err := eventSources(ctx, dyn); err == nil && len(sources) == 6 {
 			break
 		}
 	}

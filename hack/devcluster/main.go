@@ -8,6 +8,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -83,17 +85,55 @@ func serve(dir, assets string, crdDirs, argv []string) error {
 	fmt.Fprintf(os.Stderr, "devcluster: kubeconfig: %s\n", kubeconfig)
 	fmt.Fprintf(os.Stderr, "devcluster: watch events with: %s --kubeconfig %s get zae -A -w\n", kubectl, kubeconfig)
 
-	return runChild(argv, "KUBECONFIG="+kubeconfig)
+	childEnv := []string{"KUBECONFIG=" + kubeconfig}
+	if webhookAuthUnset() {
+		tokenFile, err := webhookToken(dir)
+		if err != nil {
+			return err
+		}
+		childEnv = append(childEnv, "WEBHOOK_TOKEN_FILE="+tokenFile)
+		fmt.Fprintf(os.Stderr, "devcluster: webhook token (for make demo and curl): %s\n", tokenFile)
+	}
+	return runChild(argv, childEnv...)
+}
+
+// webhookAuthUnset reports whether the caller left webhook authentication
+// to us.
+func webhookAuthUnset() bool {
+	for _, name := range []string{"WEBHOOK_TOKEN", "WEBHOOK_TOKEN_FILE", "WEBHOOK_AUTH_DISABLED"} {
+		if os.Getenv(name) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// webhookToken returns the path of the local run's webhook token, made at
+// random the first time, so the local webhooks are authenticated as in a
+// cluster and the demo can still post to them.
+func webhookToken(dir string) (string, error) {
+	path := filepath.Join(dir, "webhook-token")
+	if _, err := os.Stat(path); err == nil {
+		return path, nil
+	}
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(path, []byte(hex.EncodeToString(raw)+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("writing the webhook token: %w", err)
+	}
+	return path, nil
 }
 
 // runChild runs argv in the foreground and passes Ctrl-C and SIGTERM on to
 // it, so the child shuts down gracefully before the control plane stops.
-func runChild(argv []string, extraEnv string) error {
+func runChild(argv []string, extraEnv ...string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-	cmd.Env = append(os.Environ(), extraEnv)
+	cmd.Env = append(os.Environ(), extraEnv...)
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("starting %s: %w", argv[0], err)
 	}

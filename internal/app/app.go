@@ -95,7 +95,12 @@ func Run(ctx context.Context, opts Options) error {
 			return fmt.Errorf("listening on WATCHER_PORT %d: %w", cfg.WatcherPort, err)
 		}
 	}
-	srv := server.New(server.NewHandler(server.Options{Readiness: ready, Gatherer: opts.Registry, Logger: log, DLQ: events.Writer, Tools: sources.Detector}), log)
+	hooks, err := NewWebhooks(cfg, events.Pipeline, opts.Registry, log)
+	if err != nil {
+		return err
+	}
+	srv := server.New(server.NewHandler(server.Options{Readiness: ready, Gatherer: opts.Registry, Logger: log, DLQ: events.Writer,
+		Tools: sources.Detector, Webhooks: hooks}), log)
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
@@ -105,9 +110,16 @@ func Run(ctx context.Context, opts Options) error {
 		}
 		return nil
 	})
+	// The webhooks' submits may outlive gctx: what they accepted is drained
+	// into the pipeline after the server stops, within the shutdown timeout.
+	intakeCtx, stopIntake := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopIntake()
+	serverStopped := make(chan struct{})
 	g.Go(func() error {
 		<-gctx.Done()
+		defer close(serverStopped)
 		log.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
+		time.AfterFunc(cfg.ShutdownTimeout, stopIntake)
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
 		defer cancel()
 		if err := srv.Shutdown(sctx); err != nil {
@@ -115,16 +127,29 @@ func Run(ctx context.Context, opts Options) error {
 		}
 		return nil
 	})
+	g.Go(func() error { hooks.WatchCredentials(gctx, log); return nil })
 	// Sources start once the index has synced, and stop first at shutdown:
-	// the pipeline's last flush comes after the last finding submitted.
+	// the pipeline's last flush comes after the last finding submitted. The
+	// webhooks stop taking requests when the server stops, and are drained.
 	indexSynced, sourcesDone := make(chan struct{}), make(chan struct{})
 	g.Go(func() error {
 		defer close(sourcesDone)
+		intakeDone := make(chan struct{})
+		go func() {
+			defer close(intakeDone)
+			select {
+			case <-indexSynced:
+			case <-serverStopped:
+			}
+			hooks.Run(intakeCtx)
+		}()
+		go func() { <-serverStopped; hooks.Close() }()
 		select {
 		case <-indexSynced:
 			sources.Run(gctx)
 		case <-gctx.Done():
 		}
+		<-intakeDone
 		return nil
 	})
 	flushCtx, stopFlushing := context.WithCancel(context.WithoutCancel(ctx))

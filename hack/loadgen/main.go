@@ -1,0 +1,237 @@
+// Command loadgen drives a zen-watcher webhook on loopback and reports
+// throughput and latency. It speaks HTTP/1.1 over raw keep-alive
+// connections, so on a small machine the generator costs less than the
+// server it measures (net/http's client would cost about as much).
+//
+//	loadgen -url http://127.0.0.1:8080/falco/webhook -body alert.json \
+//	  -header 'Authorization: Bearer …' -conns 64 -duration 10s [-rate 2000]
+//
+// Without -rate it sends as fast as the server answers (closed loop).
+// With -rate it sends on a fixed schedule (open loop) and measures each
+// latency from the request's scheduled time, so a stalled server shows in
+// the percentiles instead of silently slowing the schedule.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+type headers []string
+
+func (h *headers) String() string     { return strings.Join(*h, ", ") }
+func (h *headers) Set(v string) error { *h = append(*h, v); return nil }
+
+func main() {
+	target := flag.String("url", "", "webhook URL on a loopback address")
+	bodyFile := flag.String("body", "", "file whose content is POSTed")
+	contentType := flag.String("content-type", "application/json", "Content-Type of the body")
+	conns := flag.Int("conns", 64, "keep-alive connections")
+	duration := flag.Duration("duration", 10*time.Second, "how long to send (at most 5m)")
+	rate := flag.Float64("rate", 0, "requests per second in all; 0 sends as fast as answers come")
+	var extra headers
+	flag.Var(&extra, "header", "extra request header 'Name: value' (repeatable)")
+	flag.Parse()
+	if err := run(*target, *bodyFile, *contentType, extra, *conns, *duration, *rate); err != nil {
+		fmt.Fprintln(os.Stderr, "loadgen:", err)
+		os.Exit(1)
+	}
+}
+
+func run(target, bodyFile, contentType string, extra headers, conns int, duration time.Duration, rate float64) error {
+	u, err := url.Parse(target)
+	if err != nil || u.Scheme != "http" {
+		return fmt.Errorf("want an http:// URL, got %q", target)
+	}
+	if ip := net.ParseIP(u.Hostname()); ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("load is sent to loopback addresses only, got host %q", u.Hostname())
+	}
+	if conns < 1 || conns > 1024 || duration <= 0 || duration > 5*time.Minute || rate < 0 {
+		return errors.New("want 1–1024 connections, a duration up to 5m and a non-negative rate")
+	}
+	body, err := os.ReadFile(bodyFile)
+	if err != nil {
+		return err
+	}
+	req := request(u, body, contentType, extra)
+
+	var schedule chan time.Time
+	deadline := time.Now().Add(duration)
+	if rate > 0 {
+		schedule = make(chan time.Time, conns)
+		go pace(schedule, rate, deadline)
+	}
+	results := make([]result, conns)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for i := range results {
+		wg.Go(func() { results[i] = worker(u.Host, req, deadline, schedule) })
+	}
+	wg.Wait()
+	report(results, time.Since(start))
+	return nil
+}
+
+// request renders the one request every worker sends.
+func request(u *url.URL, body []byte, contentType string, extra headers) []byte {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n", u.RequestURI(), u.Host, contentType, len(body))
+	for _, h := range extra {
+		b.WriteString(h + "\r\n")
+	}
+	b.WriteString("\r\n")
+	b.Write(body)
+	return b.Bytes()
+}
+
+// pace sends scheduled start times at rate until deadline.
+func pace(schedule chan<- time.Time, rate float64, deadline time.Time) {
+	defer close(schedule)
+	interval := time.Duration(float64(time.Second) / rate)
+	for at := time.Now(); at.Before(deadline); at = at.Add(interval) {
+		if d := time.Until(at); d > 0 {
+			time.Sleep(d)
+		}
+		schedule <- at
+	}
+}
+
+type result struct {
+	latencies []time.Duration
+	codes     map[int]int
+	errs      int
+	firstErr  error
+}
+
+func worker(addr string, req []byte, deadline time.Time, schedule <-chan time.Time) result {
+	r := result{codes: map[int]int{}}
+	var conn net.Conn
+	var rd *bufio.Reader
+	for {
+		sent := time.Now()
+		if schedule != nil {
+			at, ok := <-schedule
+			if !ok {
+				break
+			}
+			sent = at
+		} else if sent.After(deadline) {
+			break
+		}
+		if conn == nil {
+			c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+			if err != nil {
+				r.fail(err)
+				time.Sleep(10 * time.Millisecond)
+				continue
+			}
+			conn, rd = c, bufio.NewReaderSize(c, 16<<10)
+		}
+		_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+		code, keep, err := roundTrip(conn, rd, req)
+		if err != nil {
+			r.fail(err)
+			conn.Close()
+			conn = nil
+			continue
+		}
+		r.latencies = append(r.latencies, time.Since(sent))
+		r.codes[code]++
+		if !keep {
+			conn.Close()
+			conn = nil
+		}
+	}
+	if conn != nil {
+		conn.Close()
+	}
+	return r
+}
+
+func (r *result) fail(err error) {
+	r.errs++
+	if r.firstErr == nil {
+		r.firstErr = err
+	}
+}
+
+// roundTrip writes req and reads one response, which must carry a
+// Content-Length: zen-watcher's answers are small, so net/http sets one.
+func roundTrip(conn net.Conn, rd *bufio.Reader, req []byte) (code int, keepAlive bool, err error) {
+	if _, err = conn.Write(req); err != nil {
+		return 0, false, err
+	}
+	status, err := rd.ReadSlice('\n')
+	if err != nil {
+		return 0, false, err
+	}
+	if len(status) < 12 {
+		return 0, false, fmt.Errorf("short status line %q", status)
+	}
+	if code, err = strconv.Atoi(string(status[9:12])); err != nil {
+		return 0, false, fmt.Errorf("status line %q", status)
+	}
+	length, keepAlive := -1, true
+	for {
+		line, err := rd.ReadSlice('\n')
+		if err != nil {
+			return 0, false, err
+		}
+		if len(line) <= 2 {
+			break
+		}
+		name, value, _ := strings.Cut(strings.TrimSpace(string(line)), ":")
+		switch strings.ToLower(name) {
+		case "content-length":
+			length, _ = strconv.Atoi(strings.TrimSpace(value))
+		case "connection":
+			keepAlive = !strings.EqualFold(strings.TrimSpace(value), "close")
+		}
+	}
+	if length < 0 {
+		return 0, false, errors.New("response without Content-Length")
+	}
+	_, err = rd.Discard(length)
+	return code, keepAlive, err
+}
+
+func report(results []result, elapsed time.Duration) {
+	var all []time.Duration
+	codes, errs := map[int]int{}, 0
+	var firstErr error
+	for _, r := range results {
+		all = append(all, r.latencies...)
+		for c, n := range r.codes {
+			codes[c] += n
+		}
+		errs += r.errs
+		if firstErr == nil {
+			firstErr = r.firstErr
+		}
+	}
+	slices.Sort(all)
+	pct := func(p float64) time.Duration {
+		if len(all) == 0 {
+			return 0
+		}
+		return all[min(len(all)-1, int(p*float64(len(all))))]
+	}
+	fmt.Printf("requests %d in %s: %.0f/s\n", len(all), elapsed.Round(time.Millisecond), float64(len(all))/elapsed.Seconds())
+	fmt.Printf("latency p50 %s  p90 %s  p99 %s  p99.9 %s  max %s\n", pct(.50), pct(.90), pct(.99), pct(.999), pct(1))
+	fmt.Printf("status %v  errors %d\n", codes, errs)
+	if firstErr != nil && !errors.Is(firstErr, io.EOF) {
+		fmt.Printf("first error: %v\n", firstErr)
+	}
+}
