@@ -107,6 +107,10 @@ clean: ## Remove built binaries and local control-plane data.
 bench: ## Go benchmarks of the hot paths, with allocations.
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/...
 
+.PHONY: bench-webhook
+bench-webhook: tools ## Load the Falco webhook on loopback with repeat alerts (BENCH_DURATION per run, default 10s).
+	$(GO) test -run '^$$' -bench WebhookLoad -benchtime 1x -v ./test/integration/
+
 .PHONY: bench-pipeline
 bench-pipeline: tools ## Pipeline vs raw creates against a real API server (BENCH_API_QPS lifts the client limit).
 	$(GO) test -run '^$$' -bench PipelineVsRawCreates -benchtime 1x ./test/integration/

@@ -1,0 +1,55 @@
+package integration
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/kube-zen/zen-watcher/internal/config"
+)
+
+// BenchmarkWebhookLoad runs the daemon in-process against the test API
+// server and drives its Falco webhook with hack/loadgen, a separate
+// process on loopback: first as fast as 64 keep-alive connections go,
+// then paced at 2,000 requests/s. Every request is the same authenticated
+// alert, so after the first all are repeats: the intake path with no API
+// writes. Run with:
+//
+//	make bench-webhook
+func BenchmarkWebhookLoad(b *testing.B) {
+	t := &testing.T{}
+	d := startWebhookDaemon(t, func(c *config.Config) { c.FalcoBufferSize = 10_000 })
+	defer func() { _ = d.stop() }()
+	body := readFixture(t, "falco/syscall_terminal_shell_in_container.json")
+	if code, out := d.post(b, "/falco/webhook", webhookToken, body); code != 202 {
+		b.Fatalf("first alert: %d %s", code, out)
+	}
+	dir := b.TempDir()
+	bodyFile, loadgen := filepath.Join(dir, "alert.json"), filepath.Join(dir, "loadgen")
+	if err := os.WriteFile(bodyFile, body, 0o600); err != nil {
+		b.Fatal(err)
+	}
+	build := exec.Command("go", "build", "-o", loadgen, "./hack/loadgen")
+	build.Dir = repoRoot()
+	if out, err := build.CombinedOutput(); err != nil {
+		b.Fatalf("building loadgen: %v\n%s", err, out)
+	}
+	duration := "10s"
+	if v := os.Getenv("BENCH_DURATION"); v != "" {
+		duration = v
+	}
+	for b.Loop() {
+		for _, run := range []struct{ name, rate string }{{"closed loop, 64 connections", "0"}, {"paced at 2000/s", "2000"}} {
+			cmd := exec.Command(loadgen, "-url", d.url+"/falco/webhook", "-body", bodyFile, "-conns", "64",
+				"-duration", duration, "-rate", run.rate, "-header", "Authorization: Bearer "+webhookToken)
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				b.Fatalf("loadgen: %v\n%s", err, out)
+			}
+			b.Logf("%s:\n%s", run.name, out)
+			time.Sleep(time.Second)
+		}
+	}
+}
