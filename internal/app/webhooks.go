@@ -55,11 +55,16 @@ func NewWebhooks(cfg config.Config, submit source.Submitter, reg prometheus.Regi
 			return nil, configError("AUDIT_RULES_FILE", wc.AuditRulesFile, "want a readable YAML file of audit rules", err)
 		}
 	}
+	auditParser := audit.NewParser(rules)
+	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "zen_watcher_audit_rule_errors_total",
+		Help: "Custom audit rule evaluations that failed, each counted as no match.",
+	}, func() float64 { return float64(auditParser.EvalErrors()) }))
 	intake := webhook.New([]webhook.Endpoint{
 		{Name: "falco", Path: FalcoPath, MediaTypes: falcoMediaTypes, MaxBodyBytes: wc.FalcoMaxBodyBytes,
 			BufferSize: cfg.FalcoBufferSize, Parser: falco.NewParser(minPriority)},
 		{Name: "audit", Path: AuditPath, MediaTypes: auditMediaTypes, MaxBodyBytes: wc.AuditMaxBodyBytes,
-			BufferSize: cfg.AuditBufferSize, Parser: audit.NewParser(rules)},
+			BufferSize: cfg.AuditBufferSize, Parser: auditParser},
 	}, auth, submit, reg, log.With("component", "webhook"))
 	return &Webhooks{Intake: intake, tokens: tokens, tokenFile: wc.TokenFile}, nil
 }

@@ -96,6 +96,7 @@ func TestEveryMetricIsEmitted(t *testing.T) {
 		c.GCInterval = time.Second
 		c.EventTTL = 240 * time.Hour
 		c.ToolNamespaces.KubeBench = home
+		c.Webhooks.Token = webhookToken
 	})
 	// One readable and one unreadable kube-bench result.
 	putConfigMap(t, home, "unreadable", benchLabels, nil, map[string]string{"results.json": "{"})
@@ -141,6 +142,10 @@ func TestEveryMetricIsEmitted(t *testing.T) {
 	if err := d.events.Pipeline.Submit(context.Background(), batch...); err != nil {
 		t.Fatal(err)
 	}
+
+	// A webhook request refused by authentication, and an alert dropped.
+	d.post(t, "/falco/webhook", "wrong", []byte(`{}`))
+	d.post(t, "/falco/webhook", webhookToken, readFixture(t, "falco/internal_metrics_snapshot.json"))
 
 	// Retries need a failure that passes; the outage test covers them.
 	exempt := map[string]string{"zen_watcher_api_write_retries_total": "TestWritesSurviveAPIServerOutage"}
