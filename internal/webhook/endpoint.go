@@ -68,8 +68,24 @@ type Receipt struct {
 	Accepted int `json:"accepted"`
 	// Dropped counts items deliberately skipped, by reason.
 	Dropped map[string]int `json:"dropped,omitempty"`
-	// Errors lists the items that could not be read; the others were kept.
+	// Errors lists the items that could not be read, the first
+	// maxListedErrors of them; the others were kept.
 	Errors []source.ItemError `json:"errors,omitempty"`
+	// ErrorsOmitted counts unreadable items beyond those listed.
+	ErrorsOmitted int `json:"errorsOmitted,omitempty"`
+}
+
+// maxListedErrors bounds the item errors an answer lists: a 1 MiB body of
+// broken lines would otherwise be answered with a larger one.
+const maxListedErrors = 100
+
+// listed splits rejected items into those an answer lists and a count of
+// the rest.
+func listed(rejected []source.ItemError) ([]source.ItemError, int) {
+	if len(rejected) <= maxListedErrors {
+		return rejected, 0
+	}
+	return rejected[:maxListedErrors], len(rejected) - maxListedErrors
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -106,12 +122,11 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) int {
 	if err != nil {
 		return h.refuse(w, r, who, newProblem(http.StatusBadRequest, reasonInvalidPayload, err.Error()))
 	}
-	for _, e := range batch.Rejected {
-		h.metrics.dropped.WithLabelValues(h.ep.Name, e.Reason).Inc()
-	}
+	h.countRejected(batch.Rejected)
+	errs, omitted := listed(batch.Rejected)
 	if batch.Items > 0 && len(batch.Rejected) == batch.Items {
 		p := newProblem(http.StatusBadRequest, reasonInvalidPayload, "no item of the body could be read; see errors")
-		p.Errors = batch.Rejected
+		p.Errors, p.ErrorsOmitted = errs, omitted
 		return h.refuse(w, r, who, p)
 	}
 	if n := len(batch.Findings); n > 0 {
@@ -129,8 +144,23 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) int {
 	for reason, n := range batch.Dropped {
 		h.metrics.dropped.WithLabelValues(h.ep.Name, reason).Add(float64(n))
 	}
-	writeReceipt(w, Receipt{Items: batch.Items, Accepted: len(batch.Findings), Dropped: batch.Dropped, Errors: batch.Rejected})
+	writeReceipt(w, Receipt{Items: batch.Items, Accepted: len(batch.Findings), Dropped: batch.Dropped, Errors: errs, ErrorsOmitted: omitted})
 	return http.StatusAccepted
+}
+
+// countRejected adds unreadable items to the dropped counter, one update
+// per reason however many items share it.
+func (h *handler) countRejected(rejected []source.ItemError) {
+	if len(rejected) == 0 {
+		return
+	}
+	byReason := map[string]int{}
+	for _, e := range rejected {
+		byReason[e.Reason]++
+	}
+	for reason, n := range byReason {
+		h.metrics.dropped.WithLabelValues(h.ep.Name, reason).Add(float64(n))
+	}
 }
 
 // refuse answers with p and logs one line saying why; never a credential,

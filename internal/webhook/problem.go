@@ -23,6 +23,8 @@ type Problem struct {
 	// Errors lists the unreadable items of a payload, each with the JSON
 	// pointer of its bad value.
 	Errors []source.ItemError `json:"errors,omitempty"`
+	// ErrorsOmitted counts unreadable items beyond those listed.
+	ErrorsOmitted int `json:"errorsOmitted,omitempty"`
 
 	retryAfter     int // seconds; sent as Retry-After when positive
 	allow          string

@@ -352,3 +352,19 @@ func waitFor(t *testing.T, cond func() bool) {
 	}
 	t.Fatal("condition not met within 5s")
 }
+
+func TestManyBrokenItemsAreCountedNotAllListed(t *testing.T) {
+	ti := newTestIntake(t, Open{}, 10, &recorder{})
+	ti.Intake.handlers[0].ep.MaxBodyBytes = 1 << 20
+	rec := ti.do(post("ok\n" + strings.Repeat("bad\n", 5000)))
+	var rc Receipt
+	if err := json.Unmarshal(rec.Body.Bytes(), &rc); err != nil || rec.Code != http.StatusAccepted {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	if len(rc.Errors) != maxListedErrors || rc.ErrorsOmitted != 5000-maxListedErrors {
+		t.Errorf("listed %d, omitted %d", len(rc.Errors), rc.ErrorsOmitted)
+	}
+	if got := testutil.ToFloat64(ti.metrics.dropped.WithLabelValues("test", source.ReasonMissingField)); got != 5000 {
+		t.Errorf("dropped %v, want every broken item counted", got)
+	}
+}
