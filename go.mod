@@ -3,6 +3,7 @@ module github.com/kube-zen/zen-watcher
 go 1.26.0
 
 require (
+	github.com/go-json-experiment/json v1.27.2
 	github.com/go-logr/logr v1.4.3
 	github.com/google/cel-go v0.31.0
 	github.com/prometheus/client_golang v1.25.0
