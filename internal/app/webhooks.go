@@ -10,7 +10,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/kube-zen/zen-watcher/internal/config"
-	"github.com/kube-zen/zen-watcher/internal/source"
 	"github.com/kube-zen/zen-watcher/internal/source/audit"
 	"github.com/kube-zen/zen-watcher/internal/source/falco"
 	"github.com/kube-zen/zen-watcher/internal/webhook"
@@ -38,7 +37,7 @@ type Webhooks struct {
 
 // NewWebhooks builds the Falco and audit endpoints. An unreadable token
 // file or audit rules file is a configuration error.
-func NewWebhooks(cfg config.Config, submit source.Submitter, reg prometheus.Registerer, log *slog.Logger) (*Webhooks, error) {
+func NewWebhooks(cfg config.Config, p webhook.Pipeline, reg prometheus.Registerer, log *slog.Logger) (*Webhooks, error) {
 	wc := cfg.Webhooks
 	auth, tokens, err := newAuthenticator(wc, log)
 	if err != nil {
@@ -65,7 +64,7 @@ func NewWebhooks(cfg config.Config, submit source.Submitter, reg prometheus.Regi
 			BufferSize: cfg.FalcoBufferSize, Parser: falco.NewParser(minPriority)},
 		{Name: "audit", Path: AuditPath, MediaTypes: auditMediaTypes, MaxBodyBytes: wc.AuditMaxBodyBytes,
 			BufferSize: cfg.AuditBufferSize, Parser: auditParser},
-	}, auth, submit, reg, log.With("component", "webhook"))
+	}, auth, p, reg, log.With("component", "webhook"))
 	return &Webhooks{Intake: intake, tokens: tokens, tokenFile: wc.TokenFile}, nil
 }
 

@@ -23,6 +23,8 @@ import (
 // everything would: after the first occurrence every alert is a repeat.
 type acceptAll struct{}
 
+func (acceptAll) Saturated() bool { return false }
+
 func (acceptAll) Enqueue(_ context.Context, op *store.Op) error {
 	for next := op; next != nil && next.Done != nil; {
 		r := store.Result{Namespace: next.Event.Namespace, Hint: &store.Hint{ResourceVersion: "1"}, Created: !next.Exists}

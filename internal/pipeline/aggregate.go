@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"strconv"
 	"sync"
@@ -18,8 +19,15 @@ import (
 
 // Enqueuer accepts writes; *store.Writer is one.
 type Enqueuer interface {
+	// Enqueue waits for room until ctx ends; with an ended ctx it only
+	// takes op if there is room now.
 	Enqueue(ctx context.Context, op *store.Op) error
+	// Saturated reports whether the queue is full.
+	Saturated() bool
 }
+
+// ErrBusy is TryAdd's refusal: the write queue is full.
+var ErrBusy = errors.New("write queue full")
 
 // StoredEvents answers whether an event with a key hash is stored already,
 // without an API call; the event index is one.
@@ -80,20 +88,52 @@ func NewAggregator(w Enqueuer, stored StoredEvents, window time.Duration, eventN
 // full, and fails when ctx ends first, or with store.ErrClosed, recording
 // nothing, once Close has run.
 func (a *Aggregator) Add(ctx context.Context, findings []finding.Finding) error {
-	var ops []*store.Op
-	a.mu.Lock()
-	if a.closing {
-		a.mu.Unlock()
-		return store.ErrClosed
+	ops, err := a.recordAll(findings)
+	if err != nil {
+		return err
 	}
+	return a.enqueue(ctx, ops)
+}
+
+// TryAdd records findings without waiting, or refuses them all with
+// ErrBusy, recording nothing, when the write queue is full: a webhook
+// handler calls it on its own goroutine and answers at once. Writes that
+// miss the queue by a hair are kept pending for the next flush.
+func (a *Aggregator) TryAdd(findings []finding.Finding) error {
+	if a.writer.Saturated() {
+		return ErrBusy
+	}
+	ops, err := a.recordAll(findings)
+	if err != nil {
+		return err
+	}
+	_ = a.enqueue(ended, ops) // what does not fit is requeued, not lost
+	return nil
+}
+
+// recordAll records findings and returns the writes to make now, or
+// store.ErrClosed, recording nothing, once Close has run.
+func (a *Aggregator) recordAll(findings []finding.Finding) ([]*store.Op, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.closing {
+		return nil, store.ErrClosed
+	}
+	var ops []*store.Op
 	for i := range findings {
 		if op := a.record(&findings[i]); op != nil {
 			ops = append(ops, op)
 		}
 	}
-	a.mu.Unlock()
-	return a.enqueue(ctx, ops)
+	return ops, nil
 }
+
+// ended is a context that has ended: Enqueue with it never waits.
+var ended = func() context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	return ctx
+}()
 
 // record folds one finding into its entry and returns a write to make now,
 // if any. Callers hold a.mu.

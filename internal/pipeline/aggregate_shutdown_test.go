@@ -15,6 +15,8 @@ import (
 // by hand, in the order it needs.
 type holdWriter struct{ ops []*store.Op }
 
+func (w *holdWriter) Saturated() bool { return false }
+
 func (w *holdWriter) Enqueue(_ context.Context, op *store.Op) error {
 	w.ops = append(w.ops, op)
 	return nil

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"testing"
@@ -17,6 +18,8 @@ import (
 // fakeWriter completes every op at once, as a writer whose API server
 // accepts everything would, and remembers what it was asked.
 type fakeWriter struct{ ops []*store.Op }
+
+func (w *fakeWriter) Saturated() bool { return false }
 
 func (w *fakeWriter) Enqueue(_ context.Context, op *store.Op) error {
 	w.ops = append(w.ops, op)
@@ -136,6 +139,8 @@ func TestAggregatorIgnoresResolutionOfUnknownFinding(t *testing.T) {
 
 type discardWriter struct{}
 
+func (discardWriter) Saturated() bool { return false }
+
 func (discardWriter) Enqueue(_ context.Context, op *store.Op) error {
 	op.Done(store.Result{Namespace: op.Event.Namespace, Hint: &store.Hint{}})
 	return nil
@@ -159,6 +164,8 @@ func BenchmarkAggregatorRepeat(b *testing.B) {
 
 // fullWriter refuses every write, as a writer whose queue stays full.
 type fullWriter struct{}
+
+func (fullWriter) Saturated() bool { return true }
 
 func (fullWriter) Enqueue(ctx context.Context, _ *store.Op) error { return context.DeadlineExceeded }
 
@@ -219,5 +226,27 @@ func TestAggregatorCountsSingleOccurrenceOnce(t *testing.T) {
 				t.Errorf("dedup hits %v", got)
 			}
 		})
+	}
+}
+
+func TestTryAddRefusesWhileTheQueueIsFull(t *testing.T) {
+	a, _ := newTestAggregator(fullWriter{}, noneStored{}, 0)
+	if err := a.TryAdd([]finding.Finding{testFinding(1, time.Now())}); !errors.Is(err, ErrBusy) {
+		t.Fatalf("want ErrBusy, got %v", err)
+	}
+	if len(a.entries) != 0 {
+		t.Error("a refused TryAdd must record nothing")
+	}
+
+	w := &fakeWriter{}
+	a, m := newTestAggregator(w, noneStored{}, 0)
+	for range 3 {
+		if err := a.TryAdd([]finding.Finding{testFinding(1, time.Now())}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_ = a.Flush(context.Background())
+	if len(w.ops) != 2 || w.ops[1].Delta.Count != 3 || testutil.ToFloat64(m.DedupHits.WithLabelValues("trivy")) != 2 {
+		t.Errorf("want a create and one status write of 3, got %d ops", len(w.ops))
 	}
 }

@@ -60,7 +60,8 @@ func NewWriter(c client.Client, opts Options, reg prometheus.Registerer, log *sl
 
 // Enqueue adds op to the queue, waiting while it is full: that wait is the
 // backpressure sources feel. It fails only when ctx ends or the writer is
-// closed.
+// closed; with a ctx that has ended already, it adds op only if there is
+// room.
 func (w *Writer) Enqueue(ctx context.Context, op *Op) error {
 	w.mu.RLock()
 	defer w.mu.RUnlock()
@@ -70,10 +71,19 @@ func (w *Writer) Enqueue(ctx context.Context, op *Op) error {
 	select {
 	case w.queue <- op:
 		return nil
+	default:
+	}
+	select {
+	case w.queue <- op:
+		return nil
 	case <-ctx.Done():
 		return fmt.Errorf("write queue full: %w", context.Cause(ctx))
 	}
 }
+
+// Saturated reports whether the queue is full, so that a caller that must
+// not wait can refuse work instead.
+func (w *Writer) Saturated() bool { return len(w.queue) == cap(w.queue) }
 
 // Close stops intake; Run returns once the queue is drained.
 func (w *Writer) Close() {

@@ -48,10 +48,12 @@ func checkMediaType(r *http.Request, accepted []string) *Problem {
 // once more than limit bytes arrive, counted after decompression: a small
 // gzip bomb is stopped at the limit, not when memory runs out.
 func readBody(w http.ResponseWriter, r *http.Request, buf *bytes.Buffer, limit int64) *Problem {
-	tooLarge := newProblem(http.StatusRequestEntityTooLarge, reasonTooLarge,
-		"the body is larger than this endpoint's limit of "+strconv.FormatInt(limit, 10)+" bytes (after decompression)")
+	tooLarge := func() *Problem {
+		return newProblem(http.StatusRequestEntityTooLarge, reasonTooLarge,
+			"the body is larger than this endpoint's limit of "+strconv.FormatInt(limit, 10)+" bytes (after decompression)")
+	}
 	if r.ContentLength > limit {
-		return tooLarge
+		return tooLarge()
 	}
 	var body io.Reader = http.MaxBytesReader(w, r.Body, limit+1)
 	switch enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding"))); enc {
@@ -77,17 +79,17 @@ func readBody(w http.ResponseWriter, r *http.Request, buf *bytes.Buffer, limit i
 		return bodyProblem(err, tooLarge)
 	}
 	if n > limit {
-		return tooLarge
+		return tooLarge()
 	}
 	return nil
 }
 
 // bodyProblem tells a body over the limit from a broken one.
-func bodyProblem(err error, tooLarge *Problem) *Problem {
+func bodyProblem(err error, tooLarge func() *Problem) *Problem {
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &mbe):
-		return tooLarge
+		return tooLarge()
 	case errors.Is(err, gzip.ErrHeader), errors.Is(err, gzip.ErrChecksum), errors.Is(err, io.ErrUnexpectedEOF):
 		return newProblem(http.StatusBadRequest, reasonBadEncoding, "the gzip body is corrupt or truncated: "+err.Error())
 	}

@@ -70,6 +70,14 @@ func (b *Buffer) Depth() int {
 	return b.depth
 }
 
+// Bypassable reports whether a handler may record directly instead: the
+// buffer is open and holds nothing the findings would overtake.
+func (b *Buffer) Bypassable() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return !b.closed && b.depth == 0
+}
+
 // Capacity is the most findings the buffer holds.
 func (b *Buffer) Capacity() int { return b.capacity }
 
@@ -84,11 +92,15 @@ func (b *Buffer) Close() {
 	}
 }
 
-// Drain hands every batch to submit, in arrival order, until the buffer is
-// closed and empty. A batch's room is freed only after submit returns, so
-// the buffer fills, and senders see 503, while the pipeline pushes back.
-// submit is given ctx; failures are submit's to count and log.
-func (b *Buffer) Drain(ctx context.Context, submit func(context.Context, []finding.Finding)) {
+// Drain hands the queued findings to record, in arrival order, until the
+// buffer is closed and empty. Whatever has queued since the last call goes
+// in one call, up to maxDrain findings, so a busy endpoint costs one
+// aggregator round per drain, not one per request. Findings leave the
+// buffer when taken; while record waits on the pipeline's backpressure,
+// new ones queue behind it until the buffer is full and senders see 503.
+// Failures are record's to count and log.
+func (b *Buffer) Drain(ctx context.Context, record func(context.Context, []finding.Finding)) {
+	var next []finding.Finding
 	for {
 		b.mu.Lock()
 		if len(b.batches) == 0 {
@@ -100,15 +112,19 @@ func (b *Buffer) Drain(ctx context.Context, submit func(context.Context, []findi
 			<-b.ready
 			continue
 		}
-		next := b.batches[0]
-		b.batches[0] = batch{}
-		b.batches = b.batches[1:]
+		next = next[:0]
+		for len(b.batches) > 0 && (len(next) == 0 || len(next)+len(b.batches[0].findings) <= maxDrain) {
+			next = append(next, b.batches[0].findings...)
+			b.depth -= b.batches[0].weight
+			b.batches[0] = batch{}
+			b.batches = b.batches[1:]
+		}
 		b.mu.Unlock()
 
-		submit(ctx, next.findings)
-
-		b.mu.Lock()
-		b.depth -= next.weight
-		b.mu.Unlock()
+		record(ctx, next)
+		clear(next) // drop references to the findings' details
 	}
 }
+
+// maxDrain bounds the findings recorded in one call.
+const maxDrain = 1024

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/kube-zen/zen-watcher/internal/finding"
 	"github.com/kube-zen/zen-watcher/internal/source"
 )
 
@@ -52,19 +53,21 @@ const retryAfterSeconds = 1
 
 // handler serves one endpoint.
 type handler struct {
-	ep      Endpoint
-	buffer  *Buffer
-	auth    Authenticator
-	metrics *endpointMetrics
-	log     *slog.Logger
-	now     func() time.Time
+	ep       Endpoint
+	pipeline Pipeline
+	buffer   *Buffer
+	auth     Authenticator
+	metrics  *endpointMetrics
+	log      *slog.Logger
+	now      func() time.Time
 }
 
 // Receipt is the answer to an accepted body: what became of each item.
 type Receipt struct {
 	// Items is how many items the body held.
 	Items int `json:"items"`
-	// Accepted is how many findings were queued for the pipeline.
+	// Accepted is how many findings were queued for the store, after the
+	// pipeline's filter.
 	Accepted int `json:"accepted"`
 	// Dropped counts items deliberately skipped, by reason.
 	Dropped map[string]int `json:"dropped,omitempty"`
@@ -129,8 +132,9 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) int {
 		p.Errors, p.ErrorsOmitted = errs, omitted
 		return h.refuse(w, r, who, p)
 	}
-	if n := len(batch.Findings); n > 0 {
-		if err := h.buffer.TryPut(batch.Findings); err != nil {
+	kept := h.pipeline.Prepare(r.Context(), batch.Findings)
+	if n := len(kept); n > 0 && !h.recordNow(kept) {
+		if err := h.buffer.TryPut(kept); err != nil {
 			reason, detail := reasonBufferFull, "the intake buffer is full; retry after the Retry-After delay"
 			if errors.Is(err, errBufferClosed) {
 				reason, detail = reasonShuttingDown, "zen-watcher is shutting down; retry against another replica or later"
@@ -144,7 +148,7 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) int {
 	for reason, n := range batch.Dropped {
 		h.metrics.dropped.WithLabelValues(h.ep.Name, reason).Add(float64(n))
 	}
-	writeReceipt(w, Receipt{Items: batch.Items, Accepted: len(batch.Findings), Dropped: batch.Dropped, Errors: errs, ErrorsOmitted: omitted})
+	writeReceipt(w, Receipt{Items: batch.Items, Accepted: len(kept), Dropped: batch.Dropped, Errors: errs, ErrorsOmitted: omitted})
 	return http.StatusAccepted
 }
 
@@ -161,6 +165,14 @@ func (h *handler) countRejected(rejected []source.ItemError) {
 	for reason, n := range byReason {
 		h.metrics.dropped.WithLabelValues(h.ep.Name, reason).Add(float64(n))
 	}
+}
+
+// recordNow records findings on the handler's goroutine when that needs no
+// wait and nothing is buffered before them; otherwise they go through the
+// buffer. Most requests take this path: a hand-off to the drainer would
+// wait for the scheduler, and under load the drainer falls behind.
+func (h *handler) recordNow(findings []finding.Finding) bool {
+	return h.buffer.Bypassable() && h.pipeline.TryRecord(findings) == nil
 }
 
 // refuse answers with p and logs one line saying why; never a credential,

@@ -10,23 +10,31 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/kube-zen/zen-watcher/internal/finding"
-	"github.com/kube-zen/zen-watcher/internal/source"
 )
+
+// Pipeline is what the intake feeds; *pipeline.Pipeline is one. Handlers
+// Prepare findings themselves, in parallel, and TryRecord them when that
+// needs no wait; the drainers Record what had to be buffered.
+type Pipeline interface {
+	Prepare(ctx context.Context, findings []finding.Finding) []finding.Finding
+	TryRecord(findings []finding.Finding) error
+	Record(ctx context.Context, findings []finding.Finding) error
+}
 
 // Intake serves the webhook endpoints and drains their buffers into the
 // pipeline.
 type Intake struct {
 	handlers []*handler
-	submit   source.Submitter
+	pipeline Pipeline
 	metrics  *Metrics
 	log      *slog.Logger
 }
 
 // New builds the intake; mount it with Register, start it with Run.
-func New(endpoints []Endpoint, auth Authenticator, submit source.Submitter, reg prometheus.Registerer, log *slog.Logger) *Intake {
-	in := &Intake{submit: submit, metrics: NewMetrics(reg), log: log}
+func New(endpoints []Endpoint, auth Authenticator, p Pipeline, reg prometheus.Registerer, log *slog.Logger) *Intake {
+	in := &Intake{pipeline: p, metrics: NewMetrics(reg), log: log}
 	for _, ep := range endpoints {
-		h := &handler{ep: ep, buffer: NewBuffer(ep.BufferSize), auth: auth, metrics: in.metrics.forEndpoint(ep.Name), log: log, now: time.Now}
+		h := &handler{ep: ep, pipeline: p, buffer: NewBuffer(ep.BufferSize), auth: auth, metrics: in.metrics.forEndpoint(ep.Name), log: log, now: time.Now}
 		in.metrics.registerBuffer(ep.Name, h.buffer)
 		in.handlers = append(in.handlers, h)
 	}
@@ -49,7 +57,7 @@ func (in *Intake) Run(ctx context.Context) {
 	for _, h := range in.handlers {
 		wg.Go(func() {
 			h.buffer.Drain(ctx, func(ctx context.Context, findings []finding.Finding) {
-				if err := in.submit.Submit(ctx, findings...); err != nil {
+				if err := in.pipeline.Record(ctx, findings); err != nil {
 					in.metrics.dropped.WithLabelValues(h.ep.Name, dropShutdown).Add(float64(len(findings)))
 					in.log.Error("submitting accepted webhook findings failed", "endpoint", h.ep.Name, "findings", len(findings), "error", err.Error())
 				}

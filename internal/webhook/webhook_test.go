@@ -50,15 +50,34 @@ func (lineParser) Parse(body []byte, now time.Time) (source.Batch, error) {
 	return b, nil
 }
 
-// recorder is a Submitter that keeps what it is given, and can be held
-// to stand for a pipeline pushing back.
+// recorder is a Pipeline that keeps what it is given, and can be held to
+// stand for a pipeline pushing back. Its filter keeps out findings whose
+// key is "filtered".
 type recorder struct {
 	mu   sync.Mutex
 	got  []finding.Finding
 	hold chan struct{}
 }
 
-func (r *recorder) Submit(ctx context.Context, fs ...finding.Finding) error {
+func (r *recorder) Prepare(_ context.Context, fs []finding.Finding) []finding.Finding {
+	var kept []finding.Finding
+	for _, f := range fs {
+		if f.DedupKey != "filtered" {
+			kept = append(kept, f)
+		}
+	}
+	return kept
+}
+
+// TryRecord takes the direct path unless the recorder is held.
+func (r *recorder) TryRecord(fs []finding.Finding) error {
+	if r.hold != nil {
+		return errors.New("busy")
+	}
+	return r.Record(context.Background(), fs)
+}
+
+func (r *recorder) Record(ctx context.Context, fs []finding.Finding) error {
 	if r.hold != nil {
 		select {
 		case <-r.hold:
@@ -216,12 +235,12 @@ func TestAcceptsAndDrains(t *testing.T) {
 			t.Fatalf("status %d: %s", rec.Code, rec.Body)
 		}
 	}
-	rec := ti.do(post("e\nskip\nbad"))
+	rec := ti.do(post("e\nskip\nbad\nfiltered"))
 	var rc Receipt
 	if err := json.Unmarshal(rec.Body.Bytes(), &rc); err != nil {
 		t.Fatal(err)
 	}
-	if rc.Items != 3 || rc.Accepted != 1 || rc.Dropped["below-min-priority"] != 1 || len(rc.Errors) != 1 || rc.Errors[0].Index != 2 {
+	if rc.Items != 4 || rc.Accepted != 1 || rc.Dropped["below-min-priority"] != 1 || len(rc.Errors) != 1 || rc.Errors[0].Index != 2 {
 		t.Errorf("receipt %+v", rc)
 	}
 	ti.Close()
@@ -366,5 +385,20 @@ func TestManyBrokenItemsAreCountedNotAllListed(t *testing.T) {
 	}
 	if got := testutil.ToFloat64(ti.metrics.dropped.WithLabelValues("test", source.ReasonMissingField)); got != 5000 {
 		t.Errorf("dropped %v, want every broken item counted", got)
+	}
+}
+
+func TestDrainRecordsWhatQueuedInOneCall(t *testing.T) {
+	b := NewBuffer(10_000)
+	for range 3000 {
+		if err := b.TryPut(make([]finding.Finding, 1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b.Close()
+	var calls []int
+	b.Drain(context.Background(), func(_ context.Context, fs []finding.Finding) { calls = append(calls, len(fs)) })
+	if len(calls) != 3 || calls[0] != maxDrain || calls[2] != 3000-2*maxDrain || b.Depth() != 0 {
+		t.Errorf("calls %v, depth %d: want batches of at most %d", calls, b.Depth(), maxDrain)
 	}
 }
