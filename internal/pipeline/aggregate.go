@@ -112,21 +112,43 @@ func (a *Aggregator) TryAdd(findings []finding.Finding) error {
 }
 
 // recordAll records findings and returns the writes to make now, or
-// store.ErrClosed, recording nothing, once Close has run.
+// store.ErrClosed, recording nothing, once Close has run. Key hashes are
+// computed and metrics counted outside the lock, which every webhook
+// handler takes: only the map work is serialized.
 func (a *Aggregator) recordAll(findings []finding.Finding) ([]*store.Op, error) {
+	hashes := make([]string, len(findings))
+	for i := range findings {
+		hashes[i] = finding.KeyHash(findings[i].Source, findings[i].DedupKey)
+	}
+	now := a.now()
+	outcomes := make([]outcome, len(findings))
+	var ops []*store.Op
 	a.mu.Lock()
-	defer a.mu.Unlock()
 	if a.closing {
+		a.mu.Unlock()
 		return nil, store.ErrClosed
 	}
-	var ops []*store.Op
 	for i := range findings {
-		if op := a.record(&findings[i]); op != nil {
+		var op *store.Op
+		op, outcomes[i] = a.record(&findings[i], hashes[i], now)
+		if op != nil {
 			ops = append(ops, op)
+		}
+	}
+	a.mu.Unlock()
+	for i, o := range outcomes {
+		if o.dedupHit {
+			a.metrics.DedupHits.WithLabelValues(findings[i].Source).Inc()
+		}
+		if o.coalesced {
+			a.metrics.Coalesced.WithLabelValues(findings[i].Source).Inc()
 		}
 	}
 	return ops, nil
 }
+
+// outcome is what recording one finding did, for the metrics.
+type outcome struct{ dedupHit, coalesced bool }
 
 // ended is a context that has ended: Enqueue with it never waits.
 var ended = func() context.Context {
@@ -135,28 +157,26 @@ var ended = func() context.Context {
 	return ctx
 }()
 
-// record folds one finding into its entry and returns a write to make now,
-// if any. Callers hold a.mu.
-func (a *Aggregator) record(f *finding.Finding) *store.Op {
-	h := finding.KeyHash(f.Source, f.DedupKey)
+// record folds one finding, whose key hash is h, into its entry and returns
+// a write to make now, if any, and what it did. Callers hold a.mu.
+func (a *Aggregator) record(f *finding.Finding, h string, now time.Time) (*store.Op, outcome) {
 	e := a.entries[h]
 	if e == nil {
 		e = a.lookup(h, f)
 		a.entries[h] = e
 	}
-	e.touched = a.now()
+	e.touched = now
 	at := f.DetectedAt
 	if f.Resolved {
 		if !e.exists && !e.inflight {
-			return nil // never stored: nothing to resolve
+			return nil, outcome{} // never stored: nothing to resolve
 		}
 		e.pending.Merge(store.Delta{ResolvedAt: at})
 		a.keepTemplate(f, e)
-		return nil
+		return nil, outcome{}
 	}
 	if f.SingleOccurrence && (e.exists || e.inflight) {
-		a.metrics.DedupHits.WithLabelValues(f.Source).Inc()
-		return nil // a redelivery of the one occurrence the key names
+		return nil, outcome{dedupHit: true} // a redelivery of the one occurrence the key names
 	}
 	var rotated *store.Op
 	if a.window > 0 && !e.lastSeen.IsZero() && at.Sub(e.lastSeen) > a.window {
@@ -179,16 +199,11 @@ func (a *Aggregator) record(f *finding.Finding) *store.Op {
 		// stays ours, for the repeats to come.
 		op := a.op(h, e, occurrence, e.template.DeepCopy())
 		op.DeferStatus = true // its status rides with the first flush
-		return op
+		return op, outcome{}
 	}
-	if e.exists || e.inflight {
-		a.metrics.DedupHits.WithLabelValues(f.Source).Inc()
-	}
-	if e.pending.Count > 0 {
-		a.metrics.Coalesced.WithLabelValues(f.Source).Inc()
-	}
+	o := outcome{dedupHit: e.exists || e.inflight, coalesced: e.pending.Count > 0}
 	e.pending.Merge(occurrence)
-	return rotated
+	return rotated, o
 }
 
 // keepTemplate renders the event for a pending write once; repeats reuse it,
