@@ -2,13 +2,10 @@ package pipeline
 
 import (
 	"fmt"
-	"slices"
-	"strings"
 
 	"github.com/google/cel-go/cel"
-	"github.com/google/cel-go/common/ast"
-	"github.com/google/cel-go/interpreter"
 
+	"github.com/kube-zen/zen-watcher/internal/celvar"
 	"github.com/kube-zen/zen-watcher/internal/finding"
 )
 
@@ -58,7 +55,7 @@ func compileFilter(expr string) (cel.Program, error) {
 	if t := checked.OutputType(); !t.IsExactType(cel.BoolType) && !t.IsExactType(cel.DynType) {
 		return nil, fmt.Errorf("filter expression %q evaluates to %s, want bool", expr, t)
 	}
-	if err := checkFields(checked.NativeRep()); err != nil {
+	if err := celvar.Check(checked.NativeRep(), celvar.Members{celVar: celFields, celVar + ".resource": celResourceFields}); err != nil {
 		return nil, fmt.Errorf("filter expression %q: %w", expr, err)
 	}
 	prg, err := env.Program(checked,
@@ -71,56 +68,11 @@ func compileFilter(expr string) (cel.Program, error) {
 	return prg, nil
 }
 
-// checkFields rejects finding.<x> and finding.resource.<x> selections of a
-// field that does not exist.
-func checkFields(a *ast.AST) error {
-	var errs []string
-	ast.PreOrderVisit(a.Expr(), ast.NewExprVisitor(func(e ast.Expr) {
-		if e.Kind() != ast.SelectKind {
-			return
-		}
-		sel := e.AsSelect()
-		op := sel.Operand()
-		switch {
-		case isIdent(op, celVar) && !slices.Contains(celFields, sel.FieldName()):
-			errs = append(errs, fmt.Sprintf("finding has no field %q (fields: %s)", sel.FieldName(), strings.Join(celFields, ", ")))
-		case op.Kind() == ast.SelectKind && op.AsSelect().FieldName() == "resource" && isIdent(op.AsSelect().Operand(), celVar) &&
-			!slices.Contains(celResourceFields, sel.FieldName()):
-			errs = append(errs, fmt.Sprintf("finding.resource has no field %q (fields: %s)", sel.FieldName(), strings.Join(celResourceFields, ", ")))
-		}
-	}))
-	if len(errs) > 0 {
-		return fmt.Errorf("%s", strings.Join(errs, "; "))
-	}
-	return nil
-}
-
-func isIdent(e ast.Expr, name string) bool {
-	return e.Kind() == ast.IdentKind && e.AsIdent() == name
-}
-
-// celActivation binds `finding` without the map an activation would
-// otherwise need.
-type celActivation struct {
-	finding map[string]any
-}
-
-// ResolveName implements interpreter.Activation.
-func (a *celActivation) ResolveName(name string) (any, bool) {
-	if name == celVar {
-		return a.finding, true
-	}
-	return nil, false
-}
-
-// Parent implements interpreter.Activation.
-func (a *celActivation) Parent() interpreter.Activation { return nil }
-
 // celInput is what a filter expression sees as `finding`. resource is
 // always present, with empty strings for a finding without one, so that
 // finding.resource.namespace != "kube-system" holds for host findings
 // instead of failing; details is an empty map when the finding has none.
-func celInput(f *finding.Finding) *celActivation {
+func celInput(f *finding.Finding) *celvar.Activation {
 	var r [4]string
 	if f.Resource != nil {
 		r = [4]string{f.Resource.APIVersion, f.Resource.Kind, f.Resource.Name, f.Resource.Namespace}
@@ -129,7 +81,7 @@ func celInput(f *finding.Finding) *celActivation {
 	if details == nil {
 		details = map[string]any{}
 	}
-	return &celActivation{finding: map[string]any{
+	return &celvar.Activation{Name: celVar, Value: map[string]any{
 		"source":     f.Source,
 		"category":   string(f.Category),
 		"severity":   string(f.Severity),

@@ -6,7 +6,7 @@ import (
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 	"github.com/google/cel-go/cel"
-	"github.com/google/cel-go/interpreter"
+	"github.com/kube-zen/zen-watcher/internal/celvar"
 )
 
 // evalContext is what the rules learn about one event beyond its members,
@@ -176,7 +176,7 @@ func (x *evalContext) eval(prg cel.Program) bool {
 		x.evalErrors.Add(1)
 		return false
 	}
-	out, _, err := prg.Eval(&activation{event: doc})
+	out, _, err := prg.Eval(&celvar.Activation{Name: celVar, Value: doc})
 	if err != nil {
 		x.evalErrors.Add(1)
 		return false
@@ -184,20 +184,3 @@ func (x *evalContext) eval(prg cel.Program) bool {
 	b, ok := out.Value().(bool)
 	return ok && b
 }
-
-// activation binds `event` without the map an activation would otherwise
-// need.
-type activation struct {
-	event map[string]any
-}
-
-// ResolveName implements interpreter.Activation.
-func (a *activation) ResolveName(name string) (any, bool) {
-	if name == celVar {
-		return a.event, true
-	}
-	return nil, false
-}
-
-// Parent implements interpreter.Activation.
-func (a *activation) Parent() interpreter.Activation { return nil }

@@ -9,10 +9,10 @@ import (
 	"strings"
 
 	"github.com/google/cel-go/cel"
-	"github.com/google/cel-go/common/ast"
 	"sigs.k8s.io/yaml"
 
 	zenv1 "github.com/kube-zen/zen-watcher/api/v1"
+	"github.com/kube-zen/zen-watcher/internal/celvar"
 	"github.com/kube-zen/zen-watcher/internal/finding"
 )
 
@@ -35,13 +35,16 @@ const celVar = "event"
 // Members an expression may select, checked at load: the map's type is
 // map(string, dyn), so without the check a misspelt member would compile
 // and then fail on every event.
-var (
-	celEventFields = []string{"kind", "apiVersion", "level", "auditID", "stage", "requestURI", "verb", "user",
+var celUserFields = []string{"username", "uid", "groups", "extra"}
+
+var celMembers = celvar.Members{
+	celVar: {"kind", "apiVersion", "level", "auditID", "stage", "requestURI", "verb", "user",
 		"impersonatedUser", "sourceIPs", "userAgent", "objectRef", "responseStatus", "requestObject", "responseObject",
-		"requestReceivedTimestamp", "stageTimestamp", "annotations", "metadata", "timestamp"}
-	celObjectRefFields = []string{"resource", "namespace", "name", "uid", "apiGroup", "apiVersion", "resourceVersion", "subresource"}
-	celUserFields      = []string{"username", "uid", "groups", "extra"}
-)
+		"requestReceivedTimestamp", "stageTimestamp", "annotations", "metadata", "timestamp"},
+	celVar + ".objectRef":        {"resource", "namespace", "name", "uid", "apiGroup", "apiVersion", "resourceVersion", "subresource"},
+	celVar + ".user":             celUserFields,
+	celVar + ".impersonatedUser": celUserFields,
+}
 
 // labelPattern is the eventType rule of the ZenAgentEvent CRD, also used
 // for rule names, which appear in details and logs.
@@ -171,7 +174,7 @@ func compileRule(env *cel.Env, spec ruleSpec) (rule, error) {
 	if t := checked.OutputType(); !t.IsExactType(cel.BoolType) {
 		return rule{}, fmt.Errorf("the expression evaluates to %s, want bool (compare a member explicitly, such as event.x == true)", t)
 	}
-	if err := checkFields(checked.NativeRep()); err != nil {
+	if err := celvar.Check(checked.NativeRep(), celMembers); err != nil {
 		return rule{}, fmt.Errorf("expression: %w", err)
 	}
 	prg, err := env.Program(checked, cel.CostLimit(celCostLimit))
@@ -190,41 +193,4 @@ func checkLabel(what, v string) error {
 		return fmt.Errorf("%s %q: want at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit", what, clip(v))
 	}
 	return nil
-}
-
-// checkFields rejects selections of event members that do not exist, in
-// event, event.objectRef, event.user and event.impersonatedUser.
-func checkFields(a *ast.AST) error {
-	var errs []string
-	ast.PreOrderVisit(a.Expr(), ast.NewExprVisitor(func(e ast.Expr) {
-		if e.Kind() != ast.SelectKind {
-			return
-		}
-		sel := e.AsSelect()
-		op := sel.Operand()
-		var path string
-		var fields []string
-		switch {
-		case isIdent(op, celVar):
-			path, fields = celVar, celEventFields
-		case op.Kind() == ast.SelectKind && isIdent(op.AsSelect().Operand(), celVar):
-			switch op.AsSelect().FieldName() {
-			case "objectRef":
-				path, fields = "event.objectRef", celObjectRefFields
-			case "user", "impersonatedUser":
-				path, fields = "event."+op.AsSelect().FieldName(), celUserFields
-			}
-		}
-		if fields != nil && !slices.Contains(fields, sel.FieldName()) {
-			errs = append(errs, fmt.Sprintf("%s has no member %q (members: %s)", path, sel.FieldName(), strings.Join(fields, ", ")))
-		}
-	}))
-	if len(errs) > 0 {
-		return errors.New(strings.Join(errs, "; "))
-	}
-	return nil
-}
-
-func isIdent(e ast.Expr, name string) bool {
-	return e.Kind() == ast.IdentKind && e.AsIdent() == name
 }
