@@ -19,7 +19,7 @@ func TestCheck(t *testing.T) {
 		{`finding.sevrity == "HIGH"`, `finding has no member "sevrity" (members: severity, resource)`},
 		{`finding.resource.nmae == "x" || finding.other == 1`, `finding.resource has no member "nmae" (members: name); finding has no member "other"`},
 		{`finding["sevrity"] == "HIGH"`, ""}, // an index is not a selection: left to evaluation
-		{`{"a": 1}.b == 1`, ""},               // not below a listed path
+		{`{"a": 1}.b == 1`, ""},              // not below a listed path
 	} {
 		checked, iss := env.Compile(tc.expr)
 		if iss.Err() != nil {
