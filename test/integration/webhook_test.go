@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +14,7 @@ import (
 	zenv1 "github.com/kube-zen/zen-watcher/api/v1"
 	"github.com/kube-zen/zen-watcher/internal/config"
 	"github.com/kube-zen/zen-watcher/internal/source/audit"
+	"github.com/kube-zen/zen-watcher/test/fixtures"
 )
 
 const webhookToken = "integration-webhook-token"
@@ -54,11 +53,7 @@ func (d *daemon) post(t testing.TB, path, token string, body []byte) (int, strin
 
 func readFixture(t *testing.T, rel string) []byte {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(repoRoot(), "..", "shared", "fixtures", rel))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return data
+	return fixtures.MustRead(t, rel)
 }
 
 // alert is a Falco alert of its own rule, so no other test shares its key.
