@@ -70,6 +70,7 @@ type entry struct {
 	template  *zenv1.ZenAgentEvent
 	seq       uint64    // of the latest write issued; only its outcome clears inflight
 	touched   time.Time // when a finding last came, by the wall clock, for eviction
+	once      bool      // the key names a single occurrence
 }
 
 // idleAfter is how long an entry with nothing to write stays in memory after
@@ -175,8 +176,13 @@ func (a *Aggregator) record(f *finding.Finding, h string, now time.Time) (*store
 		a.keepTemplate(f, e)
 		return nil, outcome{}
 	}
-	if f.SingleOccurrence && (e.exists || e.inflight) {
-		return nil, outcome{dedupHit: true} // a redelivery of the one occurrence the key names
+	if f.SingleOccurrence {
+		e.once = true
+		if e.exists || e.inflight || !e.lastSeen.IsZero() {
+			// A redelivery of the one occurrence the key names, even when
+			// its first delivery still waits in pending.
+			return nil, outcome{dedupHit: true}
+		}
 	}
 	var rotated *store.Op
 	if a.window > 0 && !e.lastSeen.IsZero() && at.Sub(e.lastSeen) > a.window {
@@ -322,7 +328,7 @@ func (a *Aggregator) op(h string, e *entry, d store.Delta, ev *zenv1.ZenAgentEve
 	gen := e.gen
 	e.seq++
 	seq := e.seq
-	return &store.Op{Event: ev, Delta: d, Exists: e.exists, Hint: e.hint, Window: a.window,
+	return &store.Op{Event: ev, Delta: d, Exists: e.exists, Hint: e.hint, Window: a.window, SingleOccurrence: e.once,
 		Done: func(r store.Result) *store.Op { return a.done(h, gen, seq, ev, d, r) }}
 }
 

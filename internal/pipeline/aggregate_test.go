@@ -250,3 +250,39 @@ func TestTryAddRefusesWhileTheQueueIsFull(t *testing.T) {
 		t.Errorf("want a create and one status write of 3, got %d ops", len(w.ops))
 	}
 }
+
+// refuseFirst refuses the first write, as a full queue would, then
+// completes writes as fakeWriter does.
+type refuseFirst struct {
+	fakeWriter
+	refused bool
+}
+
+func (w *refuseFirst) Enqueue(ctx context.Context, op *store.Op) error {
+	if !w.refused {
+		w.refused = true
+		return context.DeadlineExceeded
+	}
+	return w.fakeWriter.Enqueue(ctx, op)
+}
+
+func TestSingleOccurrenceWaitingInPendingIsNotCreatedTwice(t *testing.T) {
+	w := &refuseFirst{}
+	a, _ := newTestAggregator(w, noneStored{}, 0)
+	f := testFinding(1, time.Now())
+	f.SingleOccurrence = true
+	for range 2 { // the first create misses the queue; then the next stage arrives
+		_ = a.TryAdd([]finding.Finding{f})
+	}
+	_ = a.Flush(context.Background())
+	var count int64
+	for _, op := range w.ops {
+		count += op.Delta.Count
+		if !op.SingleOccurrence {
+			t.Error("a single occurrence's write must say so, for AlreadyExists")
+		}
+	}
+	if count != 1 {
+		t.Errorf("written count %d, want 1", count)
+	}
+}

@@ -39,6 +39,11 @@ func (w *Writer) applyOnce(ctx context.Context, op *Op, recreated bool) (Result,
 			// Another replica or an earlier run stored it: a dedup hit.
 			op.Exists, op.Hint = true, nil
 			w.metrics.AlreadyExists.WithLabelValues(op.Event.Spec.Source).Inc()
+			if op.SingleOccurrence {
+				// The stored event counts the one occurrence already.
+				op.Delta = Delta{}
+				return res, nil
+			}
 		default:
 			return res, err
 		}

@@ -31,6 +31,10 @@ type Op struct {
 	// handed back in Result.Unapplied, so the caller can fold it into the
 	// next coalesced status write instead of paying a write of its own.
 	DeferStatus bool
+	// SingleOccurrence marks an event whose key names one occurrence (see
+	// finding.Finding): when the create finds it stored already, that
+	// event counts the occurrence, and nothing is added.
+	SingleOccurrence bool
 	// Done, when set, is called once with the outcome. It may return a
 	// follow-up op, which the same worker runs at once.
 	Done func(Result) *Op

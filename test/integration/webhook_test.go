@@ -2,6 +2,7 @@ package integration
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -13,8 +14,12 @@ import (
 
 	zenv1 "github.com/kube-zen/zen-watcher/api/v1"
 	"github.com/kube-zen/zen-watcher/internal/config"
+	"github.com/kube-zen/zen-watcher/internal/finding"
 	"github.com/kube-zen/zen-watcher/internal/source/audit"
 	"github.com/kube-zen/zen-watcher/test/fixtures"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/dynamic"
 )
 
 const webhookToken = "integration-webhook-token"
@@ -241,5 +246,41 @@ func TestFullWebhookBufferAnswers503(t *testing.T) {
 	}
 	if n := counterValue(t, d.registry, "zen_watcher_webhook_dropped_total"); n == 0 {
 		t.Error("buffer-full drops not counted")
+	}
+}
+
+// An audit event stored by another replica, or before a restart, and
+// unknown to this process's index: its redelivery meets AlreadyExists and
+// must not add an occurrence.
+func TestSingleOccurrenceStoredElsewhereIsNotCountedAgain(t *testing.T) {
+	ns := newNamespace(t)
+	f := synthetic(ns, 1, time.Now())
+	f.Source, f.DedupKey, f.SingleOccurrence = "audit", "audit-id-"+uniqueName(t), true
+	raw := validEvent(finding.ObjectName(f.Source, f.DedupKey, 0)) // without the key label: invisible to the index
+	raw["metadata"].(map[string]any)["namespace"] = ns
+	spec := raw["spec"].(map[string]any)
+	spec["source"], spec["dedupKey"] = f.Source, f.DedupKey
+	raw["metadata"].(map[string]any)["labels"].(map[string]any)["source"] = f.Source
+	if _, err := dynamic.NewForConfigOrDie(restConfig).Resource(zaeGVR).Namespace(ns).
+		Create(context.Background(), &unstructured.Unstructured{Object: raw}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	r := startPipeline(t, defaultConfig(t))
+	for range 3 {
+		if err := r.Pipeline.Submit(context.Background(), f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eventually(t, "the AlreadyExists is seen", func() error {
+		if n := counterValue(t, r.Registry, "zen_watcher_write_already_exists_total"); n != 1 {
+			return fmt.Errorf("already-exists %v, want 1", n)
+		}
+		return nil
+	})
+	r.stop() // drains: any status write would have happened by now
+	for _, e := range listEvents(t, ns) {
+		if e.Status.Count != 0 {
+			t.Errorf("%s counted %d more occurrences of an event stored already", e.Name, e.Status.Count)
+		}
 	}
 }
