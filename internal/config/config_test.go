@@ -212,6 +212,7 @@ func TestLoadRejectsBadValues(t *testing.T) {
 		{"KYVERNO_RESULTS", "fail,pass", "list of FAIL, WARN, ERROR"},
 		{"FILTER_EXPRESSION", strings.Repeat("x", 5000), "at most 4096 bytes"},
 		{"WEBHOOK_AUTH_DISABLED", "yes please", "true or false"},
+		{"WEBHOOK_TOKEN", ", ,", "holds no token"},
 		{"FALCO_MIN_PRIORITY", "loud", "one of Emergency, Alert, Critical, Error, Warning, Notice, Informational, Debug"},
 		{"FALCO_MAX_BODY_BYTES", "1", "from 1024"},
 		{"FALCO_MAX_BODY_BYTES", "2Gi", "to 1073741824"},

@@ -64,6 +64,8 @@ func loadWebhooks(r *reader) Webhooks {
 		AuditRulesFile:    r.text("AUDIT_RULES_FILE", "", 4096),
 	}
 	switch {
+	case w.Token != "" && strings.Trim(string(w.Token), ", \t\r\n") == "":
+		r.fail("WEBHOOK_TOKEN", "[redacted]", "holds no token: want one or more tokens, comma- or line-separated")
 	case w.Token != "" && w.TokenFile != "":
 		r.fail("WEBHOOK_TOKEN_FILE", w.TokenFile, "set either WEBHOOK_TOKEN or WEBHOOK_TOKEN_FILE, not both")
 	case w.AuthDisabled && (w.Token != "" || w.TokenFile != ""):

@@ -26,6 +26,13 @@ type Authenticator interface {
 	Authenticate(r *http.Request, body []byte) (Identity, *AuthError)
 }
 
+// HeadersOnly is implemented by Authenticators that decide from the
+// headers alone. The intake asks them before it reads the body, so a
+// sender without credentials cannot make it read, or hold memory for, one.
+type HeadersOnly interface {
+	HeadersOnly() bool
+}
+
 // AuthError is a refused request. Reason is a metric label; Detail tells
 // the sender what to fix and never repeats what it sent.
 type AuthError struct {
@@ -48,9 +55,15 @@ type Open struct{}
 // Authenticate accepts r as the anonymous sender.
 func (Open) Authenticate(*http.Request, []byte) (Identity, *AuthError) { return "anonymous", nil }
 
+// HeadersOnly is true: Open reads nothing.
+func (Open) HeadersOnly() bool { return true }
+
 // Unconfigured refuses every request and says how to configure
 // authentication: the webhooks are closed until the operator decides.
 type Unconfigured struct{}
+
+// HeadersOnly is true: Unconfigured reads nothing.
+func (Unconfigured) HeadersOnly() bool { return true }
 
 // Authenticate refuses r.
 func (Unconfigured) Authenticate(*http.Request, []byte) (Identity, *AuthError) {
@@ -81,6 +94,9 @@ func (t *Tokens) Set(tokens []string) {
 	}
 	t.digests.Store(&d)
 }
+
+// HeadersOnly is true: the token is a header.
+func (t *Tokens) HeadersOnly() bool { return true }
 
 // Authenticate checks the bearer token of r. Tokens are compared as
 // SHA-256 digests, in constant time, against every accepted token, so

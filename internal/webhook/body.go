@@ -48,10 +48,7 @@ func checkMediaType(r *http.Request, accepted []string) *Problem {
 // once more than limit bytes arrive, counted after decompression: a small
 // gzip bomb is stopped at the limit, not when memory runs out.
 func readBody(w http.ResponseWriter, r *http.Request, buf *bytes.Buffer, limit int64) *Problem {
-	tooLarge := func() *Problem {
-		return newProblem(http.StatusRequestEntityTooLarge, reasonTooLarge,
-			"the body is larger than this endpoint's limit of "+strconv.FormatInt(limit, 10)+" bytes (after decompression)")
-	}
+	tooLarge := func() *Problem { return tooLarge(limit) }
 	if r.ContentLength > limit {
 		return tooLarge()
 	}
@@ -71,7 +68,9 @@ func readBody(w http.ResponseWriter, r *http.Request, buf *bytes.Buffer, limit i
 		p.acceptEncoding = "gzip"
 		return p
 	}
-	if n := r.ContentLength; n > 0 && int64(buf.Cap()) < n {
+	// Room for a declared length, up to maxReserve: the sender states the
+	// length, and a sender that does not send it must not hold memory.
+	if n := min(r.ContentLength, maxReserve); n > 0 && int64(buf.Cap()) < n {
 		buf.Grow(int(n))
 	}
 	n, err := buf.ReadFrom(io.LimitReader(body, limit+1))
@@ -82,6 +81,16 @@ func readBody(w http.ResponseWriter, r *http.Request, buf *bytes.Buffer, limit i
 		return tooLarge()
 	}
 	return nil
+}
+
+// maxReserve bounds the buffer reserved from a declared Content-Length;
+// a larger body grows the buffer as it arrives.
+const maxReserve = 64 << 10
+
+// tooLarge is the 413 for a body over limit.
+func tooLarge(limit int64) *Problem {
+	return newProblem(http.StatusRequestEntityTooLarge, reasonTooLarge,
+		"the body is larger than this endpoint's limit of "+strconv.FormatInt(limit, 10)+" bytes (after decompression)")
 }
 
 // bodyProblem tells a body over the limit from a broken one.

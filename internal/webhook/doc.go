@@ -3,12 +3,14 @@
 //
 // Every endpoint runs the same checks in a fixed order, cheapest first and
 // authentication before any parsing: method (405), media type (415),
-// declared size (413), body read within the limit, decompressed if need be
-// (413), authentication (401), parsing (400), then a non-blocking hand-off
-// to the endpoint's bounded buffer (503 with Retry-After when full). A
-// drainer per buffer submits to the pipeline, so a slow API server slows
-// the drainer, never the sender: the API server's audit webhook and Falco
-// must not wait on us.
+// declared size (413), authentication by headers (401), body read within
+// the limit, decompressed if need be (413), authentication that needs the
+// body (401), parsing (400), then recording. A request's findings are
+// recorded on its own goroutine when the write queue has room; otherwise
+// they go to the endpoint's bounded buffer without waiting (503 with
+// Retry-After when it is full), and a drainer feeds the pipeline from it.
+// A slow API server fills the buffer, it never slows the answer: the API
+// server's audit webhook and Falco must not wait on us.
 //
 // Errors are RFC 7807 problem details.
 package webhook

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/kube-zen/zen-watcher/internal/finding"
@@ -55,6 +56,7 @@ const retryAfterSeconds = 1
 type handler struct {
 	ep       Endpoint
 	pipeline Pipeline
+	running  *atomic.Bool // the intake's Run has started
 	buffer   *Buffer
 	auth     Authenticator
 	metrics  *endpointMetrics
@@ -109,25 +111,34 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) int {
 	if p := checkMediaType(r, h.ep.MediaTypes); p != nil {
 		return h.refuse(w, r, "", p)
 	}
+	if r.ContentLength > h.ep.MaxBodyBytes {
+		return h.refuse(w, r, "", tooLarge(h.ep.MaxBodyBytes))
+	}
+	var who Identity
+	headersOnly := false
+	if ho, ok := h.auth.(HeadersOnly); ok && ho.HeadersOnly() {
+		headersOnly = true
+		if p := h.authenticate(r, nil, &who); p != nil {
+			return h.refuse(w, r, "", p)
+		}
+	}
 	buf := bufferPool.Get().(*bytes.Buffer)
 	defer releaseBuffer(buf)
 	if p := readBody(w, r, buf, h.ep.MaxBodyBytes); p != nil {
-		return h.refuse(w, r, "", p)
+		return h.refuse(w, r, who, p)
 	}
-	who, authErr := h.auth.Authenticate(r, buf.Bytes())
-	if authErr != nil {
-		h.metrics.authFailures.WithLabelValues(h.ep.Name, authErr.Reason).Inc()
-		p := newProblem(http.StatusUnauthorized, reasonUnauthenticated, authErr.Detail)
-		p.Reason = authErr.Reason
-		return h.refuse(w, r, "", p)
+	if !headersOnly {
+		if p := h.authenticate(r, buf.Bytes(), &who); p != nil {
+			return h.refuse(w, r, "", p)
+		}
 	}
 	batch, err := h.ep.Parser.Parse(buf.Bytes(), h.now())
 	if err != nil {
 		return h.refuse(w, r, who, newProblem(http.StatusBadRequest, reasonInvalidPayload, err.Error()))
 	}
-	h.countRejected(batch.Rejected)
 	errs, omitted := listed(batch.Rejected)
 	if batch.Items > 0 && len(batch.Rejected) == batch.Items {
+		h.countRejected(batch.Rejected)
 		p := newProblem(http.StatusBadRequest, reasonInvalidPayload, "no item of the body could be read; see errors")
 		p.Errors, p.ErrorsOmitted = errs, omitted
 		return h.refuse(w, r, who, p)
@@ -135,16 +146,19 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) int {
 	kept := h.pipeline.Prepare(r.Context(), batch.Findings)
 	if n := len(kept); n > 0 && !h.recordNow(kept) {
 		if err := h.buffer.TryPut(kept); err != nil {
-			reason, detail := reasonBufferFull, "the intake buffer is full; retry after the Retry-After delay"
+			reason, dropped, detail := reasonBufferFull, dropBufferFull, "the intake buffer is full; retry after the Retry-After delay"
 			if errors.Is(err, errBufferClosed) {
-				reason, detail = reasonShuttingDown, "zen-watcher is shutting down; retry against another replica or later"
+				reason, dropped, detail = reasonShuttingDown, dropShutdown, "zen-watcher is shutting down; retry against another replica or later"
 			}
-			h.metrics.dropped.WithLabelValues(h.ep.Name, dropBufferFull).Add(float64(n))
+			h.metrics.dropped.WithLabelValues(h.ep.Name, dropped).Add(float64(n))
 			p := newProblem(http.StatusServiceUnavailable, reason, detail)
 			p.retryAfter = retryAfterSeconds
 			return h.refuse(w, r, who, p)
 		}
 	}
+	// Counted only now: a body refused with 503 is counted when its retry
+	// is accepted.
+	h.countRejected(batch.Rejected)
 	for reason, n := range batch.Dropped {
 		h.metrics.dropped.WithLabelValues(h.ep.Name, reason).Add(float64(n))
 	}
@@ -167,12 +181,25 @@ func (h *handler) countRejected(rejected []source.ItemError) {
 	}
 }
 
-// recordNow records findings on the handler's goroutine when that needs no
-// wait and nothing is buffered before them; otherwise they go through the
-// buffer. Most requests take this path: a hand-off to the drainer would
+// authenticate runs the endpoint's Authenticator and counts a refusal.
+func (h *handler) authenticate(r *http.Request, body []byte, who *Identity) *Problem {
+	id, authErr := h.auth.Authenticate(r, body)
+	if authErr != nil {
+		h.metrics.authFailures.WithLabelValues(h.ep.Name, authErr.Reason).Inc()
+		p := newProblem(http.StatusUnauthorized, reasonUnauthenticated, authErr.Detail)
+		p.Reason = authErr.Reason
+		return p
+	}
+	*who = id
+	return nil
+}
+
+// recordNow records findings on the handler's goroutine when the intake
+// runs, that needs no wait and nothing is buffered before them; otherwise
+// they go through the buffer. Most requests take this path: a hand-off to the drainer would
 // wait for the scheduler, and under load the drainer falls behind.
 func (h *handler) recordNow(findings []finding.Finding) bool {
-	return h.buffer.Bypassable() && h.pipeline.TryRecord(findings) == nil
+	return h.running.Load() && h.buffer.Bypassable() && h.pipeline.TryRecord(findings) == nil
 }
 
 // refuse answers with p and logs one line saying why; never a credential,

@@ -2,14 +2,17 @@ package webhook
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/kube-zen/zen-watcher/internal/finding"
+	"github.com/kube-zen/zen-watcher/internal/store"
 )
 
 // Pipeline is what the intake feeds; *pipeline.Pipeline is one. Handlers
@@ -25,6 +28,10 @@ type Pipeline interface {
 // pipeline.
 type Intake struct {
 	handlers []*handler
+	// running is set once Run starts: the app starts it when the event
+	// index has synced, and until then every stored event would look new,
+	// so findings wait in the buffers.
+	running  atomic.Bool
 	pipeline Pipeline
 	metrics  *Metrics
 	log      *slog.Logger
@@ -34,7 +41,7 @@ type Intake struct {
 func New(endpoints []Endpoint, auth Authenticator, p Pipeline, reg prometheus.Registerer, log *slog.Logger) *Intake {
 	in := &Intake{pipeline: p, metrics: NewMetrics(reg), log: log}
 	for _, ep := range endpoints {
-		h := &handler{ep: ep, pipeline: p, buffer: NewBuffer(ep.BufferSize), auth: auth, metrics: in.metrics.forEndpoint(ep.Name), log: log, now: time.Now}
+		h := &handler{ep: ep, pipeline: p, running: &in.running, buffer: NewBuffer(ep.BufferSize), auth: auth, metrics: in.metrics.forEndpoint(ep.Name), log: log, now: time.Now}
 		in.metrics.registerBuffer(ep.Name, h.buffer)
 		in.handlers = append(in.handlers, h)
 	}
@@ -53,13 +60,21 @@ func (in *Intake) Register(mux *http.ServeMux) {
 // every buffer is empty. ctx bounds the submits themselves: once it ends,
 // what is still buffered is counted as dropped (reason shutdown) and logged.
 func (in *Intake) Run(ctx context.Context) {
+	in.running.Store(true)
 	var wg sync.WaitGroup
 	for _, h := range in.handlers {
 		wg.Go(func() {
 			h.buffer.Drain(ctx, func(ctx context.Context, findings []finding.Finding) {
-				if err := in.pipeline.Record(ctx, findings); err != nil {
+				err := in.pipeline.Record(ctx, findings)
+				switch {
+				case errors.Is(err, store.ErrClosed):
 					in.metrics.dropped.WithLabelValues(h.ep.Name, dropShutdown).Add(float64(len(findings)))
-					in.log.Error("submitting accepted webhook findings failed", "endpoint", h.ep.Name, "findings", len(findings), "error", err.Error())
+					in.log.Error("accepted webhook findings lost: the pipeline closed first", "endpoint", h.ep.Name, "findings", len(findings))
+				case err != nil:
+					// Recorded, not yet queued: the final flush writes them
+					// if the writer still can.
+					in.log.Warn("webhook findings recorded but not queued before the shutdown deadline", "endpoint", h.ep.Name,
+						"findings", len(findings), "error", err.Error())
 				}
 			})
 		})

@@ -22,6 +22,7 @@ import (
 
 	"github.com/kube-zen/zen-watcher/internal/finding"
 	"github.com/kube-zen/zen-watcher/internal/source"
+	"github.com/kube-zen/zen-watcher/internal/store"
 )
 
 // lineParser makes one finding per non-empty line; a line "bad" is an
@@ -82,7 +83,7 @@ func (r *recorder) Record(ctx context.Context, fs []finding.Finding) error {
 		select {
 		case <-r.hold:
 		case <-ctx.Done():
-			return ctx.Err()
+			return store.ErrClosed // as the aggregator answers once closed
 		}
 	}
 	r.mu.Lock()
@@ -284,8 +285,8 @@ func TestFullBufferAnswers503WithoutBlocking(t *testing.T) {
 	if got := testutil.ToFloat64(ti.metrics.dropped.WithLabelValues("test", dropBufferFull)); got == 0 {
 		t.Error("dropped{buffer-full} not counted")
 	}
-	// The pipeline never recovers: at shutdown the deadline ends the
-	// drain, and what was held is counted as lost, not waited for.
+	// The pipeline never recovers and closes: what was held is counted
+	// as lost, not waited for.
 	ti.Close()
 	cancel()
 	<-done
