@@ -19,18 +19,16 @@ import (
 // It never contains a secret.
 type Identity string
 
-// Authenticator decides whether a request may be processed. It is given the
-// body, already read within the endpoint's limit, so that schemes that sign
-// the body can verify it.
+// Authenticator decides whether a request may be processed, in two steps.
+// Headers runs before the body is read, so a sender without credentials
+// cannot make the intake read, or hold memory for, a body: a scheme that
+// signs nothing decides there, and a signing scheme checks what it can
+// (headers present and well-formed, timestamp). Body runs after the body
+// is read, within the endpoint's limit, only when Headers left the
+// decision open.
 type Authenticator interface {
-	Authenticate(r *http.Request, body []byte) (Identity, *AuthError)
-}
-
-// HeadersOnly is implemented by Authenticators that decide from the
-// headers alone. The intake asks them before it reads the body, so a
-// sender without credentials cannot make it read, or hold memory for, one.
-type HeadersOnly interface {
-	HeadersOnly() bool
+	Headers(r *http.Request) (id Identity, decided bool, err *AuthError)
+	Body(r *http.Request, body []byte) (Identity, *AuthError)
 }
 
 // AuthError is a refused request. Reason is a metric label; Detail tells
@@ -52,21 +50,24 @@ const (
 // Open accepts every request: WEBHOOK_AUTH_DISABLED=true.
 type Open struct{}
 
-// Authenticate accepts r as the anonymous sender.
-func (Open) Authenticate(*http.Request, []byte) (Identity, *AuthError) { return "anonymous", nil }
+// Headers accepts r as the anonymous sender.
+func (Open) Headers(*http.Request) (Identity, bool, *AuthError) { return "anonymous", true, nil }
 
-// HeadersOnly is true: Open reads nothing.
-func (Open) HeadersOnly() bool { return true }
+// Body is not reached: Headers decides.
+func (Open) Body(*http.Request, []byte) (Identity, *AuthError) { return "anonymous", nil }
 
 // Unconfigured refuses every request and says how to configure
 // authentication: the webhooks are closed until the operator decides.
 type Unconfigured struct{}
 
-// HeadersOnly is true: Unconfigured reads nothing.
-func (Unconfigured) HeadersOnly() bool { return true }
+// Headers refuses r.
+func (u Unconfigured) Headers(r *http.Request) (Identity, bool, *AuthError) {
+	_, err := u.Body(r, nil)
+	return "", true, err
+}
 
-// Authenticate refuses r.
-func (Unconfigured) Authenticate(*http.Request, []byte) (Identity, *AuthError) {
+// Body refuses r.
+func (Unconfigured) Body(*http.Request, []byte) (Identity, *AuthError) {
 	return "", &AuthError{Reason: AuthNotConfigured, Detail: "webhook authentication is not configured on this zen-watcher: " +
 		"set WEBHOOK_TOKEN or WEBHOOK_TOKEN_FILE and send it as 'Authorization: Bearer <token>', " +
 		"or set WEBHOOK_AUTH_DISABLED=true to accept unauthenticated requests"}
@@ -95,13 +96,16 @@ func (t *Tokens) Set(tokens []string) {
 	t.digests.Store(&d)
 }
 
-// HeadersOnly is true: the token is a header.
-func (t *Tokens) HeadersOnly() bool { return true }
+// Headers decides: the token is a header.
+func (t *Tokens) Headers(r *http.Request) (Identity, bool, *AuthError) {
+	id, err := t.Body(r, nil)
+	return id, true, err
+}
 
-// Authenticate checks the bearer token of r. Tokens are compared as
-// SHA-256 digests, in constant time, against every accepted token, so
-// neither a token's length nor which token matched shows in the timing.
-func (t *Tokens) Authenticate(r *http.Request, _ []byte) (Identity, *AuthError) {
+// Body checks the bearer token of r. Tokens are compared as SHA-256
+// digests, in constant time, against every accepted token, so neither a
+// token's length nor which token matched shows in the timing.
+func (t *Tokens) Body(r *http.Request, _ []byte) (Identity, *AuthError) {
 	values := r.Header.Values("Authorization")
 	if len(values) == 0 {
 		return "", &AuthError{Reason: AuthMissingToken, Detail: "send the webhook token as 'Authorization: Bearer <token>'"}

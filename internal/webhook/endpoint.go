@@ -114,22 +114,18 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) int {
 	if r.ContentLength > h.ep.MaxBodyBytes {
 		return h.refuse(w, r, "", tooLarge(h.ep.MaxBodyBytes))
 	}
-	var who Identity
-	headersOnly := false
-	if ho, ok := h.auth.(HeadersOnly); ok && ho.HeadersOnly() {
-		headersOnly = true
-		if p := h.authenticate(r, nil, &who); p != nil {
-			return h.refuse(w, r, "", p)
-		}
+	who, decided, authErr := h.auth.Headers(r)
+	if authErr != nil {
+		return h.refuse(w, r, "", h.unauthenticated(authErr))
 	}
 	buf := bufferPool.Get().(*bytes.Buffer)
 	defer releaseBuffer(buf)
 	if p := readBody(w, r, buf, h.ep.MaxBodyBytes); p != nil {
 		return h.refuse(w, r, who, p)
 	}
-	if !headersOnly {
-		if p := h.authenticate(r, buf.Bytes(), &who); p != nil {
-			return h.refuse(w, r, "", p)
+	if !decided {
+		if who, authErr = h.auth.Body(r, buf.Bytes()); authErr != nil {
+			return h.refuse(w, r, "", h.unauthenticated(authErr))
 		}
 	}
 	batch, err := h.ep.Parser.Parse(buf.Bytes(), h.now())
@@ -181,17 +177,12 @@ func (h *handler) countRejected(rejected []source.ItemError) {
 	}
 }
 
-// authenticate runs the endpoint's Authenticator and counts a refusal.
-func (h *handler) authenticate(r *http.Request, body []byte, who *Identity) *Problem {
-	id, authErr := h.auth.Authenticate(r, body)
-	if authErr != nil {
-		h.metrics.authFailures.WithLabelValues(h.ep.Name, authErr.Reason).Inc()
-		p := newProblem(http.StatusUnauthorized, reasonUnauthenticated, authErr.Detail)
-		p.Reason = authErr.Reason
-		return p
-	}
-	*who = id
-	return nil
+// unauthenticated counts a refusal by authentication and makes its 401.
+func (h *handler) unauthenticated(authErr *AuthError) *Problem {
+	h.metrics.authFailures.WithLabelValues(h.ep.Name, authErr.Reason).Inc()
+	p := newProblem(http.StatusUnauthorized, reasonUnauthenticated, authErr.Detail)
+	p.Reason = authErr.Reason
+	return p
 }
 
 // recordNow records findings on the handler's goroutine when the intake

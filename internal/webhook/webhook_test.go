@@ -346,7 +346,7 @@ func TestTokenFileRotation(t *testing.T) {
 	accepts := func(tok string) bool {
 		r := httptest.NewRequest(http.MethodPost, "/", nil)
 		r.Header.Set("Authorization", "Bearer "+tok)
-		_, e := auth.Authenticate(r, nil)
+		_, _, e := auth.Headers(r)
 		return e == nil
 	}
 	write("first, second\n")
