@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -31,15 +32,20 @@ var (
 // Webhooks is the push intake with what keeps its credentials current.
 type Webhooks struct {
 	*webhook.Intake
-	tokens    *webhook.Tokens
-	tokenFile string
+	watches []secretFile
+}
+
+// secretFile is a file of secrets re-read while serving.
+type secretFile struct {
+	path, what string
+	set        func([]string)
 }
 
 // NewWebhooks builds the Falco and audit endpoints. An unreadable token
 // file or audit rules file is a configuration error.
 func NewWebhooks(cfg config.Config, p webhook.Pipeline, reg prometheus.Registerer, log *slog.Logger) (*Webhooks, error) {
 	wc := cfg.Webhooks
-	auth, tokens, err := newAuthenticator(wc, log)
+	auth, watches, err := newAuthenticator(wc, log)
 	if err != nil {
 		return nil, err
 	}
@@ -65,39 +71,66 @@ func NewWebhooks(cfg config.Config, p webhook.Pipeline, reg prometheus.Registere
 		{Name: "audit", Path: AuditPath, MediaTypes: auditMediaTypes, MaxBodyBytes: wc.AuditMaxBodyBytes,
 			BufferSize: cfg.AuditBufferSize, Parser: auditParser},
 	}, auth, p, reg, log.With("component", "webhook"))
-	return &Webhooks{Intake: intake, tokens: tokens, tokenFile: wc.TokenFile}, nil
+	return &Webhooks{Intake: intake, watches: watches}, nil
 }
 
-// newAuthenticator picks the webhooks' authentication: a token, a token
-// file, explicitly none, or, when nothing is configured, closed.
-func newAuthenticator(wc config.Webhooks, log *slog.Logger) (webhook.Authenticator, *webhook.Tokens, error) {
-	switch {
-	case wc.Token != "":
-		return webhook.NewTokens(webhook.SplitSecrets(string(wc.Token))), nil, nil
-	case wc.TokenFile != "":
-		tokens, err := webhook.ReadTokens(wc.TokenFile)
-		if err != nil {
-			return nil, nil, configError("WEBHOOK_TOKEN_FILE", wc.TokenFile, "want a readable file holding the webhook token", err)
-		}
-		t := webhook.NewTokens(tokens)
-		return t, t, nil
-	case wc.AuthDisabled:
+// newAuthenticator picks the webhooks' authentication: bearer tokens, HMAC
+// signatures, either of the two when both are set, explicitly none, or,
+// when nothing is configured, closed. It returns the secret files to
+// watch.
+func newAuthenticator(wc config.Webhooks, log *slog.Logger) (webhook.Authenticator, []secretFile, error) {
+	if wc.AuthDisabled {
 		log.Warn("webhook authentication is disabled (WEBHOOK_AUTH_DISABLED=true): anyone who reaches the port can submit findings")
 		return webhook.Open{}, nil, nil
 	}
-	log.Info("webhooks refuse every request until WEBHOOK_TOKEN, WEBHOOK_TOKEN_FILE or WEBHOOK_AUTH_DISABLED is set; pull sources are unaffected")
+	var watches []secretFile
+	var tokens *webhook.Tokens
+	switch {
+	case wc.Token != "":
+		tokens = webhook.NewTokens(webhook.SplitSecrets(string(wc.Token)))
+	case wc.TokenFile != "":
+		t, err := webhook.ReadSecrets(wc.TokenFile, "webhook token")
+		if err != nil {
+			return nil, nil, configError("WEBHOOK_TOKEN_FILE", wc.TokenFile, "want a readable file holding the webhook token", err)
+		}
+		tokens = webhook.NewTokens(t)
+		watches = append(watches, secretFile{wc.TokenFile, "webhook token", tokens.Set})
+	}
+	var signed *webhook.HMAC
+	switch {
+	case wc.HMACSecret != "":
+		signed = webhook.NewHMAC(webhook.SplitSecrets(string(wc.HMACSecret)), wc.HMACMaxSkew, time.Now)
+	case wc.HMACSecretFile != "":
+		keys, err := webhook.ReadSecrets(wc.HMACSecretFile, "HMAC key")
+		if err != nil {
+			return nil, nil, configError("HMAC_SECRET_FILE", wc.HMACSecretFile, "want a readable file holding the HMAC keys", err)
+		}
+		signed = webhook.NewHMAC(keys, wc.HMACMaxSkew, time.Now)
+		watches = append(watches, secretFile{wc.HMACSecretFile, "HMAC key", signed.SetKeys})
+	}
+	switch {
+	case tokens != nil && signed != nil:
+		return webhook.TokenOrHMAC{Tokens: tokens, HMAC: signed}, watches, nil
+	case tokens != nil:
+		return tokens, watches, nil
+	case signed != nil:
+		return signed, watches, nil
+	}
+	log.Info("webhooks refuse every request until WEBHOOK_TOKEN(_FILE), HMAC_SECRET(_FILE) or WEBHOOK_AUTH_DISABLED is set; pull sources are unaffected")
 	return webhook.Unconfigured{}, nil, nil
 }
 
-// tokenReloadInterval is how often a token file is re-read. The kubelet
+// secretReloadInterval is how often a token or key file is re-read. The kubelet
 // refreshes a mounted Secret within about a minute, so this adds little.
-const tokenReloadInterval = 10 * time.Second
+const secretReloadInterval = 10 * time.Second
 
-// WatchCredentials re-reads the token file, if one is used, until ctx ends.
+// WatchCredentials re-reads the token and key files in use until ctx ends.
 func (w *Webhooks) WatchCredentials(ctx context.Context, log *slog.Logger) {
-	if w.tokens != nil {
-		w.tokens.WatchTokenFile(ctx, w.tokenFile, tokenReloadInterval, log)
+	var wg sync.WaitGroup
+	for _, f := range w.watches {
+		wg.Go(func() { webhook.WatchSecrets(ctx, f.path, f.what, secretReloadInterval, f.set, log) })
 	}
+	wg.Wait()
 }
 
 func configError(name, value, want string, err error) error {

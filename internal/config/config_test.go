@@ -49,7 +49,7 @@ func TestLoadDefaults(t *testing.T) {
 			Trivy: "trivy-system", Kyverno: "kyverno", Falco: "falco", KubeBench: "kube-bench", Checkov: "checkov",
 		},
 		Webhooks: Webhooks{
-			FalcoMinPriority: "Warning", FalcoMaxBodyBytes: 1 << 20, AuditMaxBodyBytes: 16 << 20,
+			FalcoMinPriority: "Warning", FalcoMaxBodyBytes: 1 << 20, AuditMaxBodyBytes: 16 << 20, HMACMaxSkew: 5 * time.Minute,
 			AuditTrustedUsers: []string{"system:kube-controller-manager", "system:kube-scheduler", "system:apiserver",
 				"system:node:*", "system:serviceaccount:kube-system:*"},
 		},
@@ -101,7 +101,7 @@ func TestLoadWebhooks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Webhooks{Token: "s3cret", FalcoMinPriority: "Notice", FalcoMaxBodyBytes: 1536, AuditMaxBodyBytes: 1 << 20,
+	want := Webhooks{Token: "s3cret", HMACMaxSkew: 5 * time.Minute, FalcoMinPriority: "Notice", FalcoMaxBodyBytes: 1536, AuditMaxBodyBytes: 1 << 20,
 		AuditTrustedUsers: []string{"alice", "system:serviceaccount:ops:*"}, AuditRulesFile: "/etc/zen/rules.yaml"}
 	if !reflect.DeepEqual(c.Webhooks, want) {
 		t.Errorf("got %+v\nwant %+v", c.Webhooks, want)
@@ -116,6 +116,8 @@ func TestLoadRejectsContradictoryWebhookAuth(t *testing.T) {
 		{"WEBHOOK_TOKEN": "t", "WEBHOOK_TOKEN_FILE": "/run/token"},
 		{"WEBHOOK_TOKEN": "t", "WEBHOOK_AUTH_DISABLED": "true"},
 		{"WEBHOOK_TOKEN_FILE": "/run/token", "WEBHOOK_AUTH_DISABLED": "1"},
+		{"HMAC_SECRET": "t", "HMAC_SECRET_FILE": "/run/keys"},
+		{"HMAC_SECRET": "t", "WEBHOOK_AUTH_DISABLED": "true"},
 	} {
 		_, err := Load(env(vars))
 		if err == nil || !IsConfigError(err) {
@@ -213,6 +215,9 @@ func TestLoadRejectsBadValues(t *testing.T) {
 		{"FILTER_EXPRESSION", strings.Repeat("x", 5000), "at most 4096 bytes"},
 		{"WEBHOOK_AUTH_DISABLED", "yes please", "true or false"},
 		{"WEBHOOK_TOKEN", ", ,", "holds no token"},
+		{"HMAC_SECRET", ",", "holds no key"},
+		{"HMAC_MAX_SKEW", "0s", "between 1s"},
+		{"HMAC_MAX_SKEW", "2h", "and 1h0m0s"},
 		{"FALCO_MIN_PRIORITY", "loud", "one of Emergency, Alert, Critical, Error, Warning, Notice, Informational, Debug"},
 		{"FALCO_MAX_BODY_BYTES", "1", "from 1024"},
 		{"FALCO_MAX_BODY_BYTES", "2Gi", "to 1073741824"},

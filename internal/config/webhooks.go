@@ -2,6 +2,7 @@ package config
 
 import (
 	"strings"
+	"time"
 )
 
 // Webhooks configures the push intake: Falco alerts and API server audit
@@ -15,6 +16,13 @@ type Webhooks struct {
 	TokenFile string
 	// AuthDisabled opens the webhooks to anyone who can reach the port.
 	AuthDisabled bool
+	// HMACSecret, when set, holds the keys (comma- or line-separated, raw
+	// bytes) that sign requests; HMACSecretFile names a file of them,
+	// re-read while the daemon runs.
+	HMACSecret     Secret
+	HMACSecretFile string
+	// HMACMaxSkew is how far a signed request's timestamp may be from now.
+	HMACMaxSkew time.Duration
 	// FalcoMinPriority is the lowest Falco priority kept, as Falco spells it.
 	FalcoMinPriority string
 	// FalcoMaxBodyBytes and AuditMaxBodyBytes bound a request body, after
@@ -57,6 +65,9 @@ func loadWebhooks(r *reader) Webhooks {
 		Token:             Secret(r.secret("WEBHOOK_TOKEN", 4096)),
 		TokenFile:         r.text("WEBHOOK_TOKEN_FILE", "", 4096),
 		AuthDisabled:      r.boolean("WEBHOOK_AUTH_DISABLED", false),
+		HMACSecret:        Secret(r.secret("HMAC_SECRET", 4096)),
+		HMACSecretFile:    r.text("HMAC_SECRET_FILE", "", 4096),
+		HMACMaxSkew:       r.duration("HMAC_MAX_SKEW", 5*time.Minute, time.Second, time.Hour),
 		FalcoMinPriority:  r.word("FALCO_MIN_PRIORITY", "Warning", falcoPriorities...),
 		FalcoMaxBodyBytes: r.bytes("FALCO_MAX_BODY_BYTES", 1<<20, 1<<10, 1<<30),
 		AuditMaxBodyBytes: r.bytes("AUDIT_MAX_BODY_BYTES", 16<<20, 1<<10, 1<<30),
@@ -68,8 +79,12 @@ func loadWebhooks(r *reader) Webhooks {
 		r.fail("WEBHOOK_TOKEN", "[redacted]", "holds no token: want one or more tokens, comma- or line-separated")
 	case w.Token != "" && w.TokenFile != "":
 		r.fail("WEBHOOK_TOKEN_FILE", w.TokenFile, "set either WEBHOOK_TOKEN or WEBHOOK_TOKEN_FILE, not both")
-	case w.AuthDisabled && (w.Token != "" || w.TokenFile != ""):
-		r.fail("WEBHOOK_AUTH_DISABLED", "true", "contradicts the webhook token that is also set; unset one of them")
+	case w.HMACSecret != "" && strings.Trim(string(w.HMACSecret), ", \t\r\n") == "":
+		r.fail("HMAC_SECRET", "[redacted]", "holds no key: want one or more keys, comma- or line-separated")
+	case w.HMACSecret != "" && w.HMACSecretFile != "":
+		r.fail("HMAC_SECRET_FILE", w.HMACSecretFile, "set either HMAC_SECRET or HMAC_SECRET_FILE, not both")
+	case w.AuthDisabled && (w.Token != "" || w.TokenFile != "" || w.HMACSecret != "" || w.HMACSecretFile != ""):
+		r.fail("WEBHOOK_AUTH_DISABLED", "true", "contradicts the webhook token or HMAC key that is also set; unset one of them")
 	}
 	return w
 }

@@ -70,6 +70,7 @@ func (u Unconfigured) Headers(r *http.Request) (Identity, bool, *AuthError) {
 func (Unconfigured) Body(*http.Request, []byte) (Identity, *AuthError) {
 	return "", &AuthError{Reason: AuthNotConfigured, Detail: "webhook authentication is not configured on this zen-watcher: " +
 		"set WEBHOOK_TOKEN or WEBHOOK_TOKEN_FILE and send it as 'Authorization: Bearer <token>', " +
+		"or HMAC_SECRET or HMAC_SECRET_FILE and sign requests, " +
 		"or set WEBHOOK_AUTH_DISABLED=true to accept unauthenticated requests"}
 }
 
@@ -127,19 +128,20 @@ func (t *Tokens) Body(r *http.Request, _ []byte) (Identity, *AuthError) {
 	return Identity("bearer-token#" + strconv.Itoa(match+1)), nil
 }
 
-// ReadTokens reads a token file: one token per line or comma-separated,
-// blank lines ignored. A file without a token is an error, so a mount that
-// went empty does not lock every sender out unnoticed.
-func ReadTokens(path string) ([]string, error) {
+// ReadSecrets reads a file of secrets (tokens, HMAC keys): one per line or
+// comma-separated, blank lines ignored. A file without one is an error, so
+// a mount that went empty does not lock every sender out unnoticed. what
+// names the secrets in the error; the error never holds one.
+func ReadSecrets(path, what string) ([]string, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("reading webhook token file: %w", err)
+		return nil, fmt.Errorf("reading the %s file: %w", what, err)
 	}
-	tokens := SplitSecrets(string(data))
-	if len(tokens) == 0 {
-		return nil, errors.New("webhook token file " + path + " holds no token")
+	secrets := SplitSecrets(string(data))
+	if len(secrets) == 0 {
+		return nil, errors.New("the " + what + " file " + path + " holds none")
 	}
-	return tokens, nil
+	return secrets, nil
 }
 
 // SplitSecrets splits a value holding several secrets, comma- or
@@ -155,11 +157,11 @@ func SplitSecrets(s string) []string {
 	return out
 }
 
-// WatchTokenFile re-reads path every interval until ctx ends and replaces
-// t's tokens when the file changed. A file that cannot be read keeps the
-// tokens already loaded, and the log says why: Kubernetes replaces mounted
+// WatchSecrets re-reads path every interval until ctx ends and calls set
+// when the file changed. A file that cannot be read keeps the secrets
+// already loaded, and the log says why: Kubernetes replaces mounted
 // Secrets by swapping a symlink, so a read can fail for a moment.
-func (t *Tokens) WatchTokenFile(ctx context.Context, path string, interval time.Duration, log *slog.Logger) {
+func WatchSecrets(ctx context.Context, path, what string, interval time.Duration, set func([]string), log *slog.Logger) {
 	var last []byte // the first tick reloads: the file may have changed since it was first read
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
@@ -173,13 +175,13 @@ func (t *Tokens) WatchTokenFile(ctx context.Context, path string, interval time.
 		if err == nil && string(data) == string(last) {
 			continue
 		}
-		tokens, err := ReadTokens(path)
+		secrets, err := ReadSecrets(path, what)
 		if err != nil {
-			log.Warn("keeping the loaded webhook tokens", "file", path, "error", err.Error())
+			log.Warn("keeping the loaded secrets", "what", what, "file", path, "error", err.Error())
 			continue
 		}
-		t.Set(tokens)
+		set(secrets)
 		last = data
-		log.Info("webhook tokens reloaded", "file", path, "tokens", len(tokens))
+		log.Info("secrets reloaded", "what", what, "file", path, "count", len(secrets))
 	}
 }

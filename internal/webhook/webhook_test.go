@@ -335,14 +335,14 @@ func TestTokenFileRotation(t *testing.T) {
 		}
 	}
 	write("first\n")
-	tokens, err := ReadTokens(path)
+	tokens, err := ReadSecrets(path, "webhook token")
 	if err != nil {
 		t.Fatal(err)
 	}
 	auth := NewTokens(tokens)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go auth.WatchTokenFile(ctx, path, 5*time.Millisecond, slog.New(slog.DiscardHandler))
+	go WatchSecrets(ctx, path, "webhook token", 5*time.Millisecond, auth.Set, slog.New(slog.DiscardHandler))
 	accepts := func(tok string) bool {
 		r := httptest.NewRequest(http.MethodPost, "/", nil)
 		r.Header.Set("Authorization", "Bearer "+tok)
@@ -358,7 +358,7 @@ func TestTokenFileRotation(t *testing.T) {
 	}
 	write("second")
 	waitFor(t, func() bool { return !accepts("first") })
-	if _, err := ReadTokens(t.TempDir() + "/missing"); err == nil {
+	if _, err := ReadSecrets(t.TempDir()+"/missing", "webhook token"); err == nil {
 		t.Error("a missing file must be an error")
 	}
 }

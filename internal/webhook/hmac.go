@@ -1,0 +1,254 @@
+package webhook
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"hash/maphash"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Headers of a signed request.
+const (
+	HeaderTimestamp = "X-Zen-Timestamp"
+	HeaderNonce     = "X-Zen-Nonce"
+	HeaderSignature = "X-Signature"
+)
+
+// Reasons a signed request is refused, as the reason label of
+// zen_watcher_webhook_auth_failures_total.
+const (
+	AuthMissingSignature   = "missing-signature"
+	AuthMalformedSignature = "malformed-signature"
+	AuthMalformedTimestamp = "malformed-timestamp"
+	AuthMalformedNonce     = "malformed-nonce"
+	AuthTimestampSkew      = "timestamp-skew"
+	AuthInvalidSignature   = "invalid-signature"
+	AuthReplayed           = "replayed-nonce"
+	AuthNonceCacheFull     = "nonce-cache-full"
+)
+
+// Nonce bounds, in bytes.
+const (
+	minNonce = 16
+	maxNonce = 128
+)
+
+// HMAC accepts requests signed with one of its keys: X-Signature is
+// "sha256=" and the hex of HMAC-SHA256(key, timestamp + "." + nonce + "." +
+// body), X-Zen-Timestamp is unix seconds within maxSkew of now, and
+// X-Zen-Nonce, 16 to 128 visible ASCII characters, is not one seen within
+// the skew window. Several keys are accepted at once, so a key is rotated
+// without downtime.
+type HMAC struct {
+	keys    atomic.Pointer[[][]byte]
+	maxSkew time.Duration
+	now     func() time.Time
+	nonces  *nonceCache
+}
+
+// NewHMAC accepts signatures by any of keys.
+func NewHMAC(keys []string, maxSkew time.Duration, now func() time.Time) *HMAC {
+	h := &HMAC{maxSkew: maxSkew, now: now, nonces: newNonceCache(maxNonces)}
+	h.SetKeys(keys)
+	return h
+}
+
+// SetKeys replaces the accepted keys: the raw bytes of each string.
+func (h *HMAC) SetKeys(keys []string) {
+	k := make([][]byte, len(keys))
+	for i, key := range keys {
+		k[i] = []byte(key)
+	}
+	h.keys.Store(&k)
+}
+
+// signed is what the headers of a signed request say.
+type signed struct {
+	ts    int64
+	nonce string
+	mac   []byte
+}
+
+// Headers checks everything but the signature itself: headers present
+// and well-formed, and the timestamp within the skew, so that a request
+// that cannot pass is refused before its body is read.
+func (h *HMAC) Headers(r *http.Request) (Identity, bool, *AuthError) {
+	_, err := h.parse(r)
+	return "", false, err
+}
+
+// Body verifies the signature over the body in constant time, then
+// remembers the nonce: only a correctly signed request can use one up.
+func (h *HMAC) Body(r *http.Request, body []byte) (Identity, *AuthError) {
+	s, err := h.parse(r)
+	if err != nil {
+		return "", err
+	}
+	match := -1
+	for i, key := range *h.keys.Load() {
+		m := hmac.New(sha256.New, key)
+		m.Write([]byte(r.Header.Get(HeaderTimestamp)))
+		m.Write([]byte{'.'})
+		m.Write([]byte(s.nonce))
+		m.Write([]byte{'.'})
+		m.Write(body)
+		if hmac.Equal(m.Sum(nil), s.mac) {
+			match = i
+		}
+	}
+	if match < 0 {
+		return "", &AuthError{Reason: AuthInvalidSignature, Detail: "the signature does not match the body with any key this zen-watcher holds"}
+	}
+	switch h.nonces.add(s.nonce, time.Unix(s.ts, 0).Add(h.maxSkew), h.now()) {
+	case errReplayed:
+		return "", &AuthError{Reason: AuthReplayed, Detail: "this nonce was used already within the timestamp window: a replay"}
+	case errCacheFull:
+		return "", &AuthError{Reason: AuthNonceCacheFull, Detail: "too many signed requests within the timestamp window to remember their nonces; retry later"}
+	}
+	return Identity("hmac-key#" + strconv.Itoa(match+1)), nil
+}
+
+// parse reads and checks the three headers; every failure names what to fix.
+func (h *HMAC) parse(r *http.Request) (signed, *AuthError) {
+	sig, sigOK := single(r, HeaderSignature)
+	ts, tsOK := single(r, HeaderTimestamp)
+	nonce, nonceOK := single(r, HeaderNonce)
+	if sig == "" && ts == "" && nonce == "" && sigOK && tsOK && nonceOK {
+		return signed{}, &AuthError{Reason: AuthMissingSignature, Detail: "sign the request: send " + HeaderTimestamp + ", " + HeaderNonce + " and " + HeaderSignature + " (see the README)"}
+	}
+	hexMAC, hasPrefix := strings.CutPrefix(sig, "sha256=")
+	mac, err := hex.DecodeString(hexMAC)
+	if !sigOK || !hasPrefix || err != nil || len(mac) != sha256.Size {
+		return signed{}, &AuthError{Reason: AuthMalformedSignature, Detail: "want exactly one header " + HeaderSignature + ": sha256=<64 lowercase or uppercase hex digits>"}
+	}
+	secs, err := strconv.ParseInt(ts, 10, 64)
+	if !tsOK || err != nil || secs < 0 {
+		return signed{}, &AuthError{Reason: AuthMalformedTimestamp, Detail: "want exactly one header " + HeaderTimestamp + ": the unix time in whole seconds"}
+	}
+	if !nonceOK || len(nonce) < minNonce || len(nonce) > maxNonce || !visibleASCII(nonce) {
+		return signed{}, &AuthError{Reason: AuthMalformedNonce, Detail: "want exactly one header " + HeaderNonce + ": 16 to 128 visible ASCII characters, new for every request"}
+	}
+	now := h.now()
+	if d := now.Sub(time.Unix(secs, 0)); d > h.maxSkew || d < -h.maxSkew {
+		detail := "the timestamp is more than " + h.maxSkew.String() + " from this zen-watcher's clock"
+		if secs > 1e11 {
+			detail += "; it looks like milliseconds, want seconds"
+		}
+		return signed{}, &AuthError{Reason: AuthTimestampSkew, Detail: detail}
+	}
+	return signed{ts: secs, nonce: nonce, mac: mac}, nil
+}
+
+// single returns the one value of a header, and false when it is repeated.
+func single(r *http.Request, name string) (string, bool) {
+	v := r.Header.Values(name)
+	switch len(v) {
+	case 0:
+		return "", true
+	case 1:
+		return v[0], true
+	}
+	return "", false
+}
+
+func visibleASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x21 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// maxNonces bounds the remembered nonces: each costs about 40 bytes, so
+// the cache stays under about 10 MiB. Beyond it, within one skew window,
+// signed requests are refused rather than left open to replay.
+const maxNonces = 250_000
+
+// nonceCache remembers nonces until their timestamp leaves the skew
+// window. It keeps a seeded 64-bit hash of each nonce, not the nonce: a
+// collision, at odds of about one in 2^64 per pair, refuses one request.
+type nonceCache struct {
+	seed maphash.Seed
+	max  int
+
+	mu        sync.Mutex
+	expires   map[uint64]int64 // unix seconds
+	lastSweep int64
+}
+
+func newNonceCache(max int) *nonceCache {
+	return &nonceCache{seed: maphash.MakeSeed(), max: max, expires: map[uint64]int64{}}
+}
+
+type nonceError int
+
+const (
+	nonceOK nonceError = iota
+	errReplayed
+	errCacheFull
+)
+
+// add remembers nonce until expires, unless it is remembered already.
+// A full cache is swept of expired nonces at most once a second, so a
+// flood of signed requests costs one sweep a second, not one a request.
+func (c *nonceCache) add(nonce string, expires, now time.Time) nonceError {
+	k := maphash.String(c.seed, nonce)
+	t := now.Unix()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if until, ok := c.expires[k]; ok && t <= until {
+		return errReplayed
+	}
+	if len(c.expires) >= c.max && t > c.lastSweep {
+		c.lastSweep = t
+		for k, until := range c.expires {
+			if t > until {
+				delete(c.expires, k)
+			}
+		}
+	}
+	if len(c.expires) >= c.max {
+		return errCacheFull
+	}
+	c.expires[k] = expires.Unix()
+	return nonceOK
+}
+
+// TokenOrHMAC accepts a request by whichever scheme's credentials it
+// carries: a signature is checked as a signature, anything else as a
+// bearer token.
+type TokenOrHMAC struct {
+	Tokens *Tokens
+	HMAC   *HMAC
+}
+
+func (a TokenOrHMAC) signed(r *http.Request) bool {
+	return r.Header.Get(HeaderSignature) != "" || r.Header.Get(HeaderTimestamp) != "" || r.Header.Get(HeaderNonce) != ""
+}
+
+// Headers dispatches to the scheme the request uses.
+func (a TokenOrHMAC) Headers(r *http.Request) (Identity, bool, *AuthError) {
+	if a.signed(r) {
+		return a.HMAC.Headers(r)
+	}
+	if r.Header.Get("Authorization") == "" {
+		return "", true, &AuthError{Reason: AuthMissingToken, Detail: "send 'Authorization: Bearer <token>', or sign the request with " +
+			HeaderTimestamp + ", " + HeaderNonce + " and " + HeaderSignature + " (see the README)"}
+	}
+	return a.Tokens.Headers(r)
+}
+
+// Body dispatches to the scheme the request uses.
+func (a TokenOrHMAC) Body(r *http.Request, body []byte) (Identity, *AuthError) {
+	if a.signed(r) {
+		return a.HMAC.Body(r, body)
+	}
+	return a.Tokens.Body(r, body)
+}
