@@ -7,6 +7,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -282,5 +286,57 @@ func TestSingleOccurrenceStoredElsewhereIsNotCountedAgain(t *testing.T) {
 		if e.Status.Count != 0 {
 			t.Errorf("%s counted %d more occurrences of an event stored already", e.Name, e.Status.Count)
 		}
+	}
+}
+
+// hmacRecipe is the shell block the README publishes for signing.
+func hmacRecipe(t *testing.T) string {
+	t.Helper()
+	readme, err := os.ReadFile(filepath.Join(repoRoot(), "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(readme), "<!-- hmac-recipe: test/integration runs this block -->\n```sh\n")
+	recipe, _, closed := strings.Cut(rest, "```")
+	if !ok || !closed {
+		t.Fatal("README has no HMAC recipe block")
+	}
+	return recipe
+}
+
+func TestDocumentedHMACRecipe(t *testing.T) {
+	if _, err := exec.LookPath("openssl"); err != nil {
+		t.Skip("openssl is not installed")
+	}
+	const key = "integration-hmac-key"
+	d := startWebhookDaemon(t, func(c *config.Config) { c.Webhooks.HMACSecret = "retired-key," + key })
+	bodyFile := filepath.Join(t.TempDir(), "alert.json")
+	if err := os.WriteFile(bodyFile, alert("Signed "+uniqueName(t), "signed-pod"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	run := func(env ...string) string {
+		cmd := exec.Command("bash", "-euo", "pipefail", "-c", hmacRecipe(t))
+		cmd.Env = append(os.Environ(), append([]string{"KEY=" + key, "URL=" + d.url + "/falco/webhook", "BODY_FILE=" + bodyFile}, env...)...)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("recipe: %v\n%s", err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	if code := run(); code != "202" {
+		t.Fatalf("a request signed by the documented recipe: %s, want 202", code)
+	}
+	fixed := []string{"TS=" + strconv.FormatInt(time.Now().Unix(), 10), "NONCE=integration-nonce-0001"}
+	if code := run(fixed...); code != "202" {
+		t.Fatalf("signed with a fixed nonce: %s", code)
+	}
+	if code := run(fixed...); code != "401" {
+		t.Fatalf("the same request again: %s, want 401 (replay)", code)
+	}
+	if n := counterValue(t, d.registry, "zen_watcher_webhook_auth_failures_total"); n != 1 {
+		t.Errorf("auth failures %v, want the one replay", n)
+	}
+	if code, _ := d.post(t, "/falco/webhook", "", []byte(`{}`)); code != http.StatusUnauthorized {
+		t.Errorf("an unsigned request: %d", code)
 	}
 }
