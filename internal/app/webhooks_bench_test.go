@@ -3,11 +3,16 @@ package app
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -16,6 +21,7 @@ import (
 	"github.com/kube-zen/zen-watcher/internal/config"
 	"github.com/kube-zen/zen-watcher/internal/pipeline"
 	"github.com/kube-zen/zen-watcher/internal/store"
+	"github.com/kube-zen/zen-watcher/internal/webhook"
 	"github.com/kube-zen/zen-watcher/test/fixtures"
 )
 
@@ -42,13 +48,14 @@ func (noneStored) Latest(string) (string, int, bool) { return "", 0, false }
 
 // benchHandler is the daemon's webhook handler over the real parsers and
 // pipeline stages, with a writer that accepts everything.
-func benchHandler(b *testing.B) http.Handler {
+func benchHandler(b *testing.B, tune func(*config.Webhooks)) http.Handler {
 	b.Helper()
 	cfg, err := config.Load(func(string) (string, bool) { return "", false })
 	if err != nil {
 		b.Fatal(err)
 	}
 	cfg.Webhooks.Token = "bench-token"
+	tune(&cfg.Webhooks)
 	cfg.FalcoBufferSize, cfg.AuditBufferSize = 1_000_000, 1_000_000
 	log := slog.New(slog.DiscardHandler)
 	m := pipeline.NewMetrics(nil)
@@ -73,12 +80,17 @@ func benchHandler(b *testing.B) http.Handler {
 
 func benchPost(b *testing.B, h http.Handler, path string, body []byte) {
 	b.Helper()
+	benchPostWith(b, h, path, body, func(req *http.Request) { req.Header.Set("Authorization", "Bearer bench-token") })
+}
+
+func benchPostWith(b *testing.B, h http.Handler, path string, body []byte, authenticate func(*http.Request)) {
+	b.Helper()
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	for b.Loop() {
 		req := httptest.NewRequest(http.MethodPost, path, bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer bench-token")
+		authenticate(req)
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
 		if rec.Code != http.StatusAccepted {
@@ -91,14 +103,33 @@ func benchPost(b *testing.B, h http.Handler, path string, body []byte) {
 // handler, the parser, the pipeline stages and the aggregator's dedup hit:
 // everything but the network.
 func BenchmarkFalcoWebhookRepeat(b *testing.B) {
-	benchPost(b, benchHandler(b), FalcoPath, fixtures.MustRead(b, "falco/syscall_terminal_shell_in_container.json"))
+	benchPost(b, benchHandler(b, func(*config.Webhooks) {}), FalcoPath, fixtures.MustRead(b, "falco/syscall_terminal_shell_in_container.json"))
+}
+
+// BenchmarkFalcoWebhookRepeatHMAC is BenchmarkFalcoWebhookRepeat with each
+// request signed, under a new nonce, instead of carrying a bearer token.
+func BenchmarkFalcoWebhookRepeatHMAC(b *testing.B) {
+	const key = "bench-hmac-key"
+	h := benchHandler(b, func(w *config.Webhooks) { w.HMACSecret = key })
+	body := fixtures.MustRead(b, "falco/syscall_terminal_shell_in_container.json")
+	n := 0
+	benchPostWith(b, h, FalcoPath, body, func(req *http.Request) {
+		n++
+		ts, nonce := strconv.FormatInt(time.Now().Unix(), 10), fmt.Sprintf("bench-nonce-%016d", n)
+		m := hmac.New(sha256.New, []byte(key))
+		m.Write([]byte(ts + "." + nonce + "."))
+		m.Write(body)
+		req.Header.Set(webhook.HeaderTimestamp, ts)
+		req.Header.Set(webhook.HeaderNonce, nonce)
+		req.Header.Set(webhook.HeaderSignature, "sha256="+hex.EncodeToString(m.Sum(nil)))
+	})
 }
 
 // BenchmarkAuditWebhookEventList400 is a 400-event EventList, mostly
 // routine reads with some events the rules keep, all repeats after the
 // first request.
 func BenchmarkAuditWebhookEventList400(b *testing.B) {
-	benchPost(b, benchHandler(b), AuditPath, eventList400(b))
+	benchPost(b, benchHandler(b, func(*config.Webhooks) {}), AuditPath, eventList400(b))
 }
 
 // eventList400 repeats the fixture list's events, with routine reads by the
