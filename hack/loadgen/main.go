@@ -5,6 +5,7 @@
 //
 //	loadgen -url http://127.0.0.1:8080/falco/webhook -body alert.json \
 //	  -header 'Authorization: Bearer …' -conns 64 -duration 10s [-rate 2000]
+//	loadgen … -hmac-key KEY    # sign every request instead
 //
 // Without -rate it sends as fast as the server answers (closed loop).
 // With -rate it sends on a fixed schedule (open loop) and measures each
@@ -15,6 +16,9 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -41,16 +45,17 @@ func main() {
 	conns := flag.Int("conns", 64, "keep-alive connections")
 	duration := flag.Duration("duration", 10*time.Second, "how long to send (at most 5m)")
 	rate := flag.Float64("rate", 0, "requests per second in all; 0 sends as fast as answers come")
+	hmacKey := flag.String("hmac-key", "", "sign every request with this key and a new nonce (X-Zen-Timestamp, X-Zen-Nonce, X-Signature)")
 	var extra headers
 	flag.Var(&extra, "header", "extra request header 'Name: value' (repeatable)")
 	flag.Parse()
-	if err := run(*target, *bodyFile, *contentType, extra, *conns, *duration, *rate); err != nil {
+	if err := run(*target, *bodyFile, *contentType, extra, *conns, *duration, *rate, *hmacKey); err != nil {
 		fmt.Fprintln(os.Stderr, "loadgen:", err)
 		os.Exit(1)
 	}
 }
 
-func run(target, bodyFile, contentType string, extra headers, conns int, duration time.Duration, rate float64) error {
+func run(target, bodyFile, contentType string, extra headers, conns int, duration time.Duration, rate float64, hmacKey string) error {
 	u, err := url.Parse(target)
 	if err != nil || u.Scheme != "http" {
 		return fmt.Errorf("want an http:// URL, got %q", target)
@@ -65,7 +70,11 @@ func run(target, bodyFile, contentType string, extra headers, conns int, duratio
 	if err != nil {
 		return err
 	}
-	req := request(u, body, contentType, extra)
+	head, tail := request(u, body, contentType, extra)
+	sign := unsigned
+	if hmacKey != "" {
+		sign = signer(hmacKey, body)
+	}
 
 	var schedule chan time.Time
 	deadline := time.Now().Add(duration)
@@ -77,23 +86,43 @@ func run(target, bodyFile, contentType string, extra headers, conns int, duratio
 	var wg sync.WaitGroup
 	start := time.Now()
 	for i := range results {
-		wg.Go(func() { results[i] = worker(u.Host, req, deadline, schedule) })
+		wg.Go(func() { results[i] = worker(u.Host, head, tail, sign(i), deadline, schedule) })
 	}
 	wg.Wait()
 	report(results, time.Since(start))
 	return nil
 }
 
-// request renders the one request every worker sends.
-func request(u *url.URL, body []byte, contentType string, extra headers) []byte {
+// request renders the request every worker sends, in two parts: signature
+// headers, when signing, go between them.
+func request(u *url.URL, body []byte, contentType string, extra headers) (head, tail []byte) {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n", u.RequestURI(), u.Host, contentType, len(body))
 	for _, h := range extra {
 		b.WriteString(h + "\r\n")
 	}
-	b.WriteString("\r\n")
-	b.Write(body)
-	return b.Bytes()
+	return b.Bytes(), append([]byte("\r\n"), body...)
+}
+
+// headerFunc returns the extra headers of a worker's next request.
+type headerFunc func() []byte
+
+func unsigned(int) headerFunc { return func() []byte { return nil } }
+
+// signer signs each request of worker w with a nonce of its own, as the
+// README's scheme says.
+func signer(key string, body []byte) func(w int) headerFunc {
+	return func(w int) headerFunc {
+		n := 0
+		return func() []byte {
+			n++
+			ts, nonce := strconv.FormatInt(time.Now().Unix(), 10), fmt.Sprintf("loadgen-%04d-%012d", w, n)
+			m := hmac.New(sha256.New, []byte(key))
+			m.Write([]byte(ts + "." + nonce + "."))
+			m.Write(body)
+			return []byte("X-Zen-Timestamp: " + ts + "\r\nX-Zen-Nonce: " + nonce + "\r\nX-Signature: sha256=" + hex.EncodeToString(m.Sum(nil)) + "\r\n")
+		}
+	}
 }
 
 // pace sends scheduled start times at rate until deadline.
@@ -115,8 +144,9 @@ type result struct {
 	firstErr  error
 }
 
-func worker(addr string, req []byte, deadline time.Time, schedule <-chan time.Time) result {
+func worker(addr string, head, tail []byte, sign headerFunc, deadline time.Time, schedule <-chan time.Time) result {
 	r := result{codes: map[int]int{}}
+	req := make([]byte, 0, len(head)+len(tail)+256)
 	var conn net.Conn
 	var rd *bufio.Reader
 	for {
@@ -140,6 +170,7 @@ func worker(addr string, req []byte, deadline time.Time, schedule <-chan time.Ti
 			conn, rd = c, bufio.NewReaderSize(c, 16<<10)
 		}
 		_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+		req = append(append(append(req[:0], head...), sign()...), tail...)
 		code, keep, err := roundTrip(conn, rd, req)
 		if err != nil {
 			r.fail(err)

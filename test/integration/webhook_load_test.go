@@ -13,14 +13,16 @@ import (
 // BenchmarkWebhookLoad runs the daemon in-process against the test API
 // server and drives its Falco webhook with hack/loadgen, a separate
 // process on loopback: first as fast as 64 keep-alive connections go,
-// then paced at 2,000 requests/s. Every request is the same authenticated
+// then paced at 2,000 requests/s, with a bearer token; then as fast as it
+// goes with every request signed (HMAC). Every request carries the same
 // alert, so after the first all are repeats: the intake path with no API
 // writes. Run with:
 //
 //	make bench-webhook
 func BenchmarkWebhookLoad(b *testing.B) {
 	t := &testing.T{}
-	d := startWebhookDaemon(t, func(c *config.Config) { c.FalcoBufferSize = 10_000 })
+	const hmacKey = "bench-hmac-key"
+	d := startWebhookDaemon(t, func(c *config.Config) { c.FalcoBufferSize, c.Webhooks.HMACSecret = 10_000, hmacKey })
 	defer func() { _ = d.stop() }()
 	body := readFixture(t, "falco/syscall_terminal_shell_in_container.json")
 	if code, out := d.post(b, "/falco/webhook", webhookToken, body); code != 202 {
@@ -41,9 +43,13 @@ func BenchmarkWebhookLoad(b *testing.B) {
 		duration = v
 	}
 	for b.Loop() {
-		for _, run := range []struct{ name, rate string }{{"closed loop, 64 connections", "0"}, {"paced at 2000/s", "2000"}} {
+		for _, run := range []struct{ name, rate, auth, value string }{
+			{"bearer token, closed loop, 64 connections", "0", "-header", "Authorization: Bearer " + webhookToken},
+			{"bearer token, paced at 2000/s", "2000", "-header", "Authorization: Bearer " + webhookToken},
+			{"HMAC signed, closed loop, 64 connections", "0", "-hmac-key", hmacKey},
+		} {
 			cmd := exec.Command(loadgen, "-url", d.url+"/falco/webhook", "-body", bodyFile, "-conns", "64",
-				"-duration", duration, "-rate", run.rate, "-header", "Authorization: Bearer "+webhookToken)
+				"-duration", duration, "-rate", run.rate, run.auth, run.value)
 			out, err := cmd.CombinedOutput()
 			if err != nil {
 				b.Fatalf("loadgen: %v\n%s", err, out)
