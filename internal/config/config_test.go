@@ -49,7 +49,7 @@ func TestLoadDefaults(t *testing.T) {
 			Trivy: "trivy-system", Kyverno: "kyverno", Falco: "falco", KubeBench: "kube-bench", Checkov: "checkov",
 		},
 		Webhooks: Webhooks{
-			FalcoMinPriority: "Warning", FalcoMaxBodyBytes: 1 << 20, AuditMaxBodyBytes: 16 << 20, HMACMaxSkew: 5 * time.Minute,
+			FalcoMinPriority: "Warning", FalcoMaxBodyBytes: 1 << 20, AuditMaxBodyBytes: 16 << 20, HMACMaxSkew: 5 * time.Minute, IdempotencyTTL: 24 * time.Hour,
 			AuditTrustedUsers: []string{"system:kube-controller-manager", "system:kube-scheduler", "system:apiserver",
 				"system:node:*", "system:serviceaccount:kube-system:*"},
 		},
@@ -101,7 +101,7 @@ func TestLoadWebhooks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Webhooks{Token: "s3cret", HMACMaxSkew: 5 * time.Minute, FalcoMinPriority: "Notice", FalcoMaxBodyBytes: 1536, AuditMaxBodyBytes: 1 << 20,
+	want := Webhooks{Token: "s3cret", HMACMaxSkew: 5 * time.Minute, IdempotencyTTL: 24 * time.Hour, FalcoMinPriority: "Notice", FalcoMaxBodyBytes: 1536, AuditMaxBodyBytes: 1 << 20,
 		AuditTrustedUsers: []string{"alice", "system:serviceaccount:ops:*"}, AuditRulesFile: "/etc/zen/rules.yaml"}
 	if !reflect.DeepEqual(c.Webhooks, want) {
 		t.Errorf("got %+v\nwant %+v", c.Webhooks, want)
@@ -218,6 +218,7 @@ func TestLoadRejectsBadValues(t *testing.T) {
 		{"HMAC_SECRET", ",", "holds no key"},
 		{"HMAC_MAX_SKEW", "0s", "between 1s"},
 		{"HMAC_MAX_SKEW", "2h", "and 1h0m0s"},
+		{"IDEMPOTENCY_TTL", "1s", "between 1m0s"},
 		{"FALCO_MIN_PRIORITY", "loud", "one of Emergency, Alert, Critical, Error, Warning, Notice, Informational, Debug"},
 		{"FALCO_MAX_BODY_BYTES", "1", "from 1024"},
 		{"FALCO_MAX_BODY_BYTES", "2Gi", "to 1073741824"},

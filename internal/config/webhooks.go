@@ -23,6 +23,9 @@ type Webhooks struct {
 	HMACSecretFile string
 	// HMACMaxSkew is how far a signed request's timestamp may be from now.
 	HMACMaxSkew time.Duration
+	// IdempotencyTTL is how long the answer to a request that carried an
+	// X-Request-Id is remembered.
+	IdempotencyTTL time.Duration
 	// FalcoMinPriority is the lowest Falco priority kept, as Falco spells it.
 	FalcoMinPriority string
 	// FalcoMaxBodyBytes and AuditMaxBodyBytes bound a request body, after
@@ -68,6 +71,7 @@ func loadWebhooks(r *reader) Webhooks {
 		HMACSecret:        Secret(r.secret("HMAC_SECRET", 4096)),
 		HMACSecretFile:    r.text("HMAC_SECRET_FILE", "", 4096),
 		HMACMaxSkew:       r.duration("HMAC_MAX_SKEW", 5*time.Minute, time.Second, time.Hour),
+		IdempotencyTTL:    r.duration("IDEMPOTENCY_TTL", 24*time.Hour, time.Minute, 7*24*time.Hour),
 		FalcoMinPriority:  r.word("FALCO_MIN_PRIORITY", "Warning", falcoPriorities...),
 		FalcoMaxBodyBytes: r.bytes("FALCO_MAX_BODY_BYTES", 1<<20, 1<<10, 1<<30),
 		AuditMaxBodyBytes: r.bytes("AUDIT_MAX_BODY_BYTES", 16<<20, 1<<10, 1<<30),

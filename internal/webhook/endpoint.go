@@ -6,6 +6,8 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"slices"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -46,6 +48,10 @@ const (
 	reasonInvalidPayload  = "invalid-payload"
 	reasonBufferFull      = "buffer-full"
 	reasonShuttingDown    = "shutting-down"
+	reasonBadRequestID    = "invalid-request-id"
+	reasonContractVersion = "unsupported-contract-version"
+	reasonIDConflict      = "request-id-conflict"
+	reasonIDInProgress    = "request-id-in-progress"
 )
 
 // retryAfterSeconds is what a 503 asks the sender to wait: one flush
@@ -57,6 +63,7 @@ type handler struct {
 	ep       Endpoint
 	pipeline Pipeline
 	running  *atomic.Bool // the intake's Run has started
+	idem     *idempotency
 	buffer   *Buffer
 	auth     Authenticator
 	metrics  *endpointMetrics
@@ -103,6 +110,8 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // serve runs the checks in the documented order and returns the status
 // it answered.
 func (h *handler) serve(w http.ResponseWriter, r *http.Request) int {
+	id, fromClient, badID := requestID(r)
+	w.Header().Set(HeaderRequestID, id)
 	if r.Method != http.MethodPost {
 		p := newProblem(http.StatusMethodNotAllowed, reasonMethod, "this webhook accepts only POST")
 		p.allow = http.MethodPost
@@ -128,7 +137,68 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) int {
 			return h.refuse(w, r, "", h.unauthenticated(authErr))
 		}
 	}
-	batch, err := h.ep.Parser.Parse(buf.Bytes(), h.now())
+	if badID {
+		return h.refuse(w, r, who, newProblem(http.StatusBadRequest, reasonBadRequestID,
+			"want at most one "+HeaderRequestID+" header of 1 to 200 visible ASCII characters"))
+	}
+	if p := checkContract(r); p != nil {
+		return h.refuse(w, r, who, p)
+	}
+	if !fromClient {
+		return h.process(w, r, who, buf.Bytes())
+	}
+	return h.idempotent(w, r, who, id, buf.Bytes())
+}
+
+// idempotent processes a request that carries its own id once, and
+// answers its retries as it answered the first delivery.
+func (h *handler) idempotent(w http.ResponseWriter, r *http.Request, who Identity, id string, body []byte) int {
+	key := h.ep.Name + "\x00" + string(who) + "\x00" + id
+	state, prev := h.idem.begin(key, body, h.now())
+	switch state {
+	case idemReplay:
+		h.metrics.idempotentReplays.WithLabelValues(h.ep.Name).Inc()
+		w.Header().Set("Content-Type", prev.ctype)
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set(HeaderReplayed, "true")
+		w.WriteHeader(prev.status)
+		_, _ = w.Write(prev.body)
+		return prev.status
+	case idemConflict:
+		return h.refuse(w, r, who, newProblem(http.StatusConflict, reasonIDConflict,
+			"this "+HeaderRequestID+" was used with another body; use a new id for a new request"))
+	case idemBusy:
+		return h.refuse(w, r, who, newProblem(http.StatusConflict, reasonIDInProgress,
+			"a request with this "+HeaderRequestID+" is still being processed; retry later"))
+	}
+	c := &capture{ResponseWriter: w}
+	status := h.process(c, r, who, body)
+	if status >= http.StatusInternalServerError || len(c.body) > maxRemembered {
+		h.idem.abandon(key) // a 503 must not be replayed: the retry is processed afresh
+	} else {
+		h.idem.finish(key, status, w.Header().Get("Content-Type"), c.body)
+	}
+	return status
+}
+
+// maxRemembered bounds the answer kept per request id, so the cache stays
+// small; a receipt is usually well under 1 KiB.
+const maxRemembered = 4 << 10
+
+// checkContract answers 400 for a contract version this build does not
+// serve.
+func checkContract(r *http.Request) *Problem {
+	v := r.Header.Values(HeaderContractVersion)
+	if len(v) == 0 || (len(v) == 1 && slices.Contains(ContractVersions, v[0])) {
+		return nil
+	}
+	return newProblem(http.StatusBadRequest, reasonContractVersion,
+		"unsupported "+HeaderContractVersion+"; this zen-watcher serves: "+strings.Join(ContractVersions, ", "))
+}
+
+// process parses the body and records its findings.
+func (h *handler) process(w http.ResponseWriter, r *http.Request, who Identity, body []byte) int {
+	batch, err := h.ep.Parser.Parse(body, h.now())
 	if err != nil {
 		return h.refuse(w, r, who, newProblem(http.StatusBadRequest, reasonInvalidPayload, err.Error()))
 	}
@@ -196,9 +266,10 @@ func (h *handler) recordNow(findings []finding.Finding) bool {
 // refuse answers with p and logs one line saying why; never a credential,
 // which no problem detail holds.
 func (h *handler) refuse(w http.ResponseWriter, r *http.Request, who Identity, p *Problem) int {
+	p.Instance = w.Header().Get(HeaderRequestID)
 	p.write(w)
 	h.log.Info("webhook request refused", "endpoint", h.ep.Name, "status", p.Status, "reason", p.Reason,
-		"client", r.RemoteAddr, "identity", string(who), "detail", p.Detail)
+		"requestID", p.Instance, "client", r.RemoteAddr, "identity", string(who), "detail", p.Detail)
 	return p.Status
 }
 

@@ -37,11 +37,24 @@ type Intake struct {
 	log      *slog.Logger
 }
 
+// Options are what every endpoint shares.
+type Options struct {
+	Auth Authenticator
+	// IdempotencyTTL is how long the answer to a request with an
+	// X-Request-Id is remembered.
+	IdempotencyTTL time.Duration
+}
+
+// maxIdempotent bounds the remembered answers: at most maxRemembered
+// bytes each, so the cache stays within tens of MiB at worst.
+const maxIdempotent = 10_000
+
 // New builds the intake; mount it with Register, start it with Run.
-func New(endpoints []Endpoint, auth Authenticator, p Pipeline, reg prometheus.Registerer, log *slog.Logger) *Intake {
+func New(endpoints []Endpoint, opts Options, p Pipeline, reg prometheus.Registerer, log *slog.Logger) *Intake {
 	in := &Intake{pipeline: p, metrics: NewMetrics(reg), log: log}
+	idem := newIdempotency(opts.IdempotencyTTL, maxIdempotent)
 	for _, ep := range endpoints {
-		h := &handler{ep: ep, pipeline: p, running: &in.running, buffer: NewBuffer(ep.BufferSize), auth: auth, metrics: in.metrics.forEndpoint(ep.Name), log: log, now: time.Now}
+		h := &handler{ep: ep, pipeline: p, running: &in.running, idem: idem, buffer: NewBuffer(ep.BufferSize), auth: opts.Auth, metrics: in.metrics.forEndpoint(ep.Name), log: log, now: time.Now}
 		in.metrics.registerBuffer(ep.Name, h.buffer)
 		in.handlers = append(in.handlers, h)
 	}

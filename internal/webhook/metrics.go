@@ -13,7 +13,10 @@ type Metrics struct {
 	duration     *prometheus.HistogramVec
 	dropped      *prometheus.CounterVec
 	authFailures *prometheus.CounterVec
-	reg          prometheus.Registerer
+	// idempotentReplays counts requests answered from the idempotency
+	// cache, by endpoint.
+	idempotentReplays *prometheus.CounterVec
+	reg               prometheus.Registerer
 }
 
 // Reasons a finding or an item is dropped by the intake itself, besides
@@ -45,10 +48,14 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "zen_watcher_webhook_auth_failures_total",
 			Help: "Webhook requests refused by authentication, by endpoint and reason.",
 		}, []string{"endpoint", "reason"}),
+		idempotentReplays: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "zen_watcher_webhook_idempotent_replays_total",
+			Help: "Webhook requests whose X-Request-Id was seen with the same body: answered as before, not processed again.",
+		}, []string{"endpoint"}),
 		reg: reg,
 	}
 	if reg != nil {
-		reg.MustRegister(m.requests, m.duration, m.dropped, m.authFailures)
+		reg.MustRegister(m.requests, m.duration, m.dropped, m.authFailures, m.idempotentReplays)
 	}
 	return m
 }
@@ -83,7 +90,7 @@ type endpointMetrics struct {
 
 // answered are the status codes an endpoint gives; others are resolved
 // when they occur.
-var answered = []int{202, 400, 401, 405, 413, 415, 503}
+var answered = []int{202, 400, 401, 405, 409, 413, 415, 503}
 
 func (m *Metrics) forEndpoint(name string) *endpointMetrics {
 	em := &endpointMetrics{Metrics: m, name: name, duration: m.duration.WithLabelValues(name), codes: map[int]prometheus.Counter{}}

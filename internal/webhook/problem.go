@@ -18,6 +18,8 @@ type Problem struct {
 	Title  string `json:"title"`
 	Status int    `json:"status"`
 	Detail string `json:"detail,omitempty"`
+	// Instance is the request id, as X-Request-Id echoes it.
+	Instance string `json:"instance,omitempty"`
 	// Reason is the metric label and log key of the problem.
 	Reason string `json:"reason"`
 	// Errors lists the unreadable items of a payload, each with the JSON
@@ -43,6 +45,10 @@ var problemTitles = map[string]string{
 	reasonInvalidPayload:  "Invalid payload",
 	reasonBufferFull:      "Intake buffer full",
 	reasonShuttingDown:    "Shutting down",
+	reasonBadRequestID:    "Invalid request id",
+	reasonContractVersion: "Unsupported contract version",
+	reasonIDConflict:      "Request id reused",
+	reasonIDInProgress:    "Request in progress",
 }
 
 func newProblem(status int, reason, detail string) *Problem {

@@ -113,7 +113,7 @@ func newTestIntake(t *testing.T, auth Authenticator, bufferSize int, sink *recor
 	reg := prometheus.NewRegistry()
 	logs := &bytes.Buffer{}
 	in := New([]Endpoint{{Name: "test", Path: "/test/webhook", MediaTypes: []string{"application/json", "application/x-ndjson"},
-		MaxBodyBytes: 1024, BufferSize: bufferSize, Parser: lineParser{}}}, auth, sink, reg, slog.New(slog.NewJSONHandler(logs, nil)))
+		MaxBodyBytes: 1024, BufferSize: bufferSize, Parser: lineParser{}}}, Options{Auth: auth, IdempotencyTTL: time.Hour}, sink, reg, slog.New(slog.NewJSONHandler(logs, nil)))
 	mux := http.NewServeMux()
 	in.Register(mux)
 	return &testIntake{Intake: in, reg: reg, mux: mux, sink: sink, logs: logs}

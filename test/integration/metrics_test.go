@@ -19,6 +19,7 @@ import (
 	zenv1 "github.com/kube-zen/zen-watcher/api/v1"
 	"github.com/kube-zen/zen-watcher/internal/config"
 	"github.com/kube-zen/zen-watcher/internal/finding"
+	"github.com/kube-zen/zen-watcher/internal/webhook"
 )
 
 var metricName = regexp.MustCompile(`zen_watcher_[a-z_]+[a-z]`)
@@ -146,6 +147,9 @@ func TestEveryMetricIsEmitted(t *testing.T) {
 	// A webhook request refused by authentication, and an alert dropped.
 	d.post(t, "/falco/webhook", "wrong", []byte(`{}`))
 	d.post(t, "/falco/webhook", webhookToken, readFixture(t, "falco/internal_metrics_snapshot.json"))
+	for range 2 { // a retry answered from the idempotency cache
+		d.postWith(t, "/falco/webhook", webhookToken, readFixture(t, "falco/internal_metrics_snapshot.json"), webhook.HeaderRequestID, "metrics-retry")
+	}
 
 	// Retries need a failure that passes; the outage test covers them.
 	exempt := map[string]string{"zen_watcher_api_write_retries_total": "TestWritesSurviveAPIServerOutage"}

@@ -43,11 +43,20 @@ func startWebhookDaemon(t *testing.T, tune func(*config.Config)) *daemon {
 // post sends body to a webhook with the token and returns the status and body.
 func (d *daemon) post(t testing.TB, path, token string, body []byte) (int, string) {
 	t.Helper()
+	return d.postWith(t, path, token, body)
+}
+
+// postWith is post with extra headers, given as name, value pairs.
+func (d *daemon) postWith(t testing.TB, path, token string, body []byte, header ...string) (int, string) {
+	t.Helper()
 	req, err := http.NewRequest(http.MethodPost, d.url+path, bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/json")
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
