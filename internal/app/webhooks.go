@@ -70,7 +70,12 @@ func NewWebhooks(cfg config.Config, p webhook.Pipeline, reg prometheus.Registere
 			BufferSize: cfg.FalcoBufferSize, Parser: falco.NewParser(minPriority)},
 		{Name: "audit", Path: AuditPath, MediaTypes: auditMediaTypes, MaxBodyBytes: wc.AuditMaxBodyBytes,
 			BufferSize: cfg.AuditBufferSize, Parser: auditParser},
-	}, webhook.Options{Auth: auth, IdempotencyTTL: wc.IdempotencyTTL}, p, reg, log.With("component", "webhook"))
+	}, webhook.Options{
+		Auth: auth, IdempotencyTTL: wc.IdempotencyTTL,
+		ClientLimit:   webhook.NewLimiter(wc.RateLimitRPS, wc.RateLimitBurst, time.Now),
+		IdentityLimit: webhook.NewLimiter(wc.RateLimitRPS, wc.RateLimitBurst, time.Now),
+		Clients:       webhook.ClientAddress{Trusted: wc.TrustedProxies},
+	}, p, reg, log.With("component", "webhook"))
 	return &Webhooks{Intake: intake, watches: watches}, nil
 }
 

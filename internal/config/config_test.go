@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"reflect"
 	"strings"
 	"testing"
@@ -49,7 +50,7 @@ func TestLoadDefaults(t *testing.T) {
 			Trivy: "trivy-system", Kyverno: "kyverno", Falco: "falco", KubeBench: "kube-bench", Checkov: "checkov",
 		},
 		Webhooks: Webhooks{
-			FalcoMinPriority: "Warning", FalcoMaxBodyBytes: 1 << 20, AuditMaxBodyBytes: 16 << 20, HMACMaxSkew: 5 * time.Minute, IdempotencyTTL: 24 * time.Hour,
+			FalcoMinPriority: "Warning", FalcoMaxBodyBytes: 1 << 20, AuditMaxBodyBytes: 16 << 20, HMACMaxSkew: 5 * time.Minute, IdempotencyTTL: 24 * time.Hour, RateLimitRPS: 1000, RateLimitBurst: 2000,
 			AuditTrustedUsers: []string{"system:kube-controller-manager", "system:kube-scheduler", "system:apiserver",
 				"system:node:*", "system:serviceaccount:kube-system:*"},
 		},
@@ -97,11 +98,13 @@ func TestLoadWebhooks(t *testing.T) {
 	c, err := Load(env(map[string]string{
 		"WEBHOOK_TOKEN": " s3cret ", "FALCO_MIN_PRIORITY": "notice", "FALCO_MAX_BODY_BYTES": "1.5Ki",
 		"AUDIT_MAX_BODY_BYTES": "1048576", "AUDIT_TRUSTED_USERS": "alice, system:serviceaccount:ops:*", "AUDIT_RULES_FILE": "/etc/zen/rules.yaml",
+		"RATE_LIMIT_RPS": "50", "TRUSTED_PROXY_CIDRS": "10.1.2.3/8, 192.168.1.7",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Webhooks{Token: "s3cret", HMACMaxSkew: 5 * time.Minute, IdempotencyTTL: 24 * time.Hour, FalcoMinPriority: "Notice", FalcoMaxBodyBytes: 1536, AuditMaxBodyBytes: 1 << 20,
+	want := Webhooks{Token: "s3cret", HMACMaxSkew: 5 * time.Minute, IdempotencyTTL: 24 * time.Hour, RateLimitRPS: 50, RateLimitBurst: 2000,
+		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.168.1.7/32")}, FalcoMinPriority: "Notice", FalcoMaxBodyBytes: 1536, AuditMaxBodyBytes: 1 << 20,
 		AuditTrustedUsers: []string{"alice", "system:serviceaccount:ops:*"}, AuditRulesFile: "/etc/zen/rules.yaml"}
 	if !reflect.DeepEqual(c.Webhooks, want) {
 		t.Errorf("got %+v\nwant %+v", c.Webhooks, want)
@@ -219,6 +222,10 @@ func TestLoadRejectsBadValues(t *testing.T) {
 		{"HMAC_MAX_SKEW", "0s", "between 1s"},
 		{"HMAC_MAX_SKEW", "2h", "and 1h0m0s"},
 		{"IDEMPOTENCY_TTL", "1s", "between 1m0s"},
+		{"RATE_LIMIT_RPS", "-1", "from 0"},
+		{"RATE_LIMIT_BURST", "0", "from 1"},
+		{"TRUSTED_PROXY_CIDRS", "10.0.0.0/33", "list of CIDRs"},
+		{"TRUSTED_PROXY_CIDRS", "proxy.local", "list of CIDRs"},
 		{"FALCO_MIN_PRIORITY", "loud", "one of Emergency, Alert, Critical, Error, Warning, Notice, Informational, Debug"},
 		{"FALCO_MAX_BODY_BYTES", "1", "from 1024"},
 		{"FALCO_MAX_BODY_BYTES", "2Gi", "to 1073741824"},

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"net/netip"
 	"strings"
 	"time"
 )
@@ -26,6 +27,12 @@ type Webhooks struct {
 	// IdempotencyTTL is how long the answer to a request that carried an
 	// X-Request-Id is remembered.
 	IdempotencyTTL time.Duration
+	// RateLimitRPS and RateLimitBurst bound each client address, and each
+	// authenticated identity per endpoint; zero RPS turns limiting off.
+	RateLimitRPS   float64
+	RateLimitBurst int
+	// TrustedProxies are the networks whose X-Forwarded-For is believed.
+	TrustedProxies []netip.Prefix
 	// FalcoMinPriority is the lowest Falco priority kept, as Falco spells it.
 	FalcoMinPriority string
 	// FalcoMaxBodyBytes and AuditMaxBodyBytes bound a request body, after
@@ -72,6 +79,9 @@ func loadWebhooks(r *reader) Webhooks {
 		HMACSecretFile:    r.text("HMAC_SECRET_FILE", "", 4096),
 		HMACMaxSkew:       r.duration("HMAC_MAX_SKEW", 5*time.Minute, time.Second, time.Hour),
 		IdempotencyTTL:    r.duration("IDEMPOTENCY_TTL", 24*time.Hour, time.Minute, 7*24*time.Hour),
+		RateLimitRPS:      r.float("RATE_LIMIT_RPS", 1000, 0, 1_000_000),
+		RateLimitBurst:    r.integer("RATE_LIMIT_BURST", 2000, 1, 10_000_000),
+		TrustedProxies:    r.prefixes("TRUSTED_PROXY_CIDRS"),
 		FalcoMinPriority:  r.word("FALCO_MIN_PRIORITY", "Warning", falcoPriorities...),
 		FalcoMaxBodyBytes: r.bytes("FALCO_MAX_BODY_BYTES", 1<<20, 1<<10, 1<<30),
 		AuditMaxBodyBytes: r.bytes("AUDIT_MAX_BODY_BYTES", 16<<20, 1<<10, 1<<30),
@@ -108,6 +118,30 @@ func (r *reader) userPatterns(name string, def []string) []string {
 			return def
 		}
 		out = append(out, item)
+	}
+	return out
+}
+
+// prefixes accepts a comma-separated list of CIDRs, such as
+// 10.0.0.0/8,fd00::/8; a bare address is a single-address network.
+func (r *reader) prefixes(name string) []netip.Prefix {
+	v, ok := r.lookup(name)
+	if !ok {
+		return nil
+	}
+	var out []netip.Prefix
+	for _, item := range strings.Split(v, ",") {
+		item = strings.TrimSpace(item)
+		p, err := netip.ParsePrefix(item)
+		if err != nil {
+			a, aerr := netip.ParseAddr(item)
+			if aerr != nil {
+				r.fail(name, v, "want a comma-separated list of CIDRs, e.g. 10.0.0.0/8,fd00::/8")
+				return nil
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		out = append(out, p.Masked())
 	}
 	return out
 }

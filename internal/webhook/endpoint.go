@@ -52,6 +52,7 @@ const (
 	reasonContractVersion = "unsupported-contract-version"
 	reasonIDConflict      = "request-id-conflict"
 	reasonIDInProgress    = "request-id-in-progress"
+	reasonRateLimited     = "rate-limited"
 )
 
 // retryAfterSeconds is what a 503 asks the sender to wait: one flush
@@ -64,6 +65,7 @@ type handler struct {
 	pipeline Pipeline
 	running  *atomic.Bool // the intake's Run has started
 	idem     *idempotency
+	limits   Options // for the limiters and client addresses
 	buffer   *Buffer
 	auth     Authenticator
 	metrics  *endpointMetrics
@@ -123,6 +125,9 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) int {
 	if r.ContentLength > h.ep.MaxBodyBytes {
 		return h.refuse(w, r, "", tooLarge(h.ep.MaxBodyBytes))
 	}
+	if ok, wait := h.limits.ClientLimit.Allow(h.limits.Clients.Of(r)); !ok {
+		return h.refuse(w, r, "", h.rateLimited("client", wait))
+	}
 	who, decided, authErr := h.auth.Headers(r)
 	if authErr != nil {
 		return h.refuse(w, r, "", h.unauthenticated(authErr))
@@ -136,6 +141,9 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) int {
 		if who, authErr = h.auth.Body(r, buf.Bytes()); authErr != nil {
 			return h.refuse(w, r, "", h.unauthenticated(authErr))
 		}
+	}
+	if ok, wait := h.limits.IdentityLimit.Allow(h.ep.Name + "\x00" + string(who)); !ok {
+		return h.refuse(w, r, who, h.rateLimited("identity", wait))
 	}
 	if badID {
 		return h.refuse(w, r, who, newProblem(http.StatusBadRequest, reasonBadRequestID,
@@ -247,6 +255,14 @@ func (h *handler) countRejected(rejected []source.ItemError) {
 	}
 }
 
+// rateLimited counts a refusal by a rate limit and makes its 429.
+func (h *handler) rateLimited(scope string, wait time.Duration) *Problem {
+	h.metrics.rateLimited.WithLabelValues(h.ep.Name, scope).Inc()
+	p := newProblem(http.StatusTooManyRequests, reasonRateLimited, "too many requests from this "+scope+"; retry after the Retry-After delay")
+	p.retryAfter = retrySeconds(wait)
+	return p
+}
+
 // unauthenticated counts a refusal by authentication and makes its 401.
 func (h *handler) unauthenticated(authErr *AuthError) *Problem {
 	h.metrics.authFailures.WithLabelValues(h.ep.Name, authErr.Reason).Inc()
@@ -269,7 +285,7 @@ func (h *handler) refuse(w http.ResponseWriter, r *http.Request, who Identity, p
 	p.Instance = w.Header().Get(HeaderRequestID)
 	p.write(w)
 	h.log.Info("webhook request refused", "endpoint", h.ep.Name, "status", p.Status, "reason", p.Reason,
-		"requestID", p.Instance, "client", r.RemoteAddr, "identity", string(who), "detail", p.Detail)
+		"requestID", p.Instance, "client", h.limits.Clients.Of(r), "identity", string(who), "detail", p.Detail)
 	return p.Status
 }
 

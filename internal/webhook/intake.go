@@ -43,6 +43,12 @@ type Options struct {
 	// IdempotencyTTL is how long the answer to a request with an
 	// X-Request-Id is remembered.
 	IdempotencyTTL time.Duration
+	// ClientLimit limits each client address before authentication, and
+	// IdentityLimit each authenticated identity per endpoint after it;
+	// nil limits nothing.
+	ClientLimit, IdentityLimit *Limiter
+	// Clients tells a request's client address, through trusted proxies.
+	Clients ClientAddress
 }
 
 // maxIdempotent bounds the remembered answers: at most maxRemembered
@@ -54,7 +60,7 @@ func New(endpoints []Endpoint, opts Options, p Pipeline, reg prometheus.Register
 	in := &Intake{pipeline: p, metrics: NewMetrics(reg), log: log}
 	idem := newIdempotency(opts.IdempotencyTTL, maxIdempotent)
 	for _, ep := range endpoints {
-		h := &handler{ep: ep, pipeline: p, running: &in.running, idem: idem, buffer: NewBuffer(ep.BufferSize), auth: opts.Auth, metrics: in.metrics.forEndpoint(ep.Name), log: log, now: time.Now}
+		h := &handler{ep: ep, pipeline: p, running: &in.running, idem: idem, limits: opts, buffer: NewBuffer(ep.BufferSize), auth: opts.Auth, metrics: in.metrics.forEndpoint(ep.Name), log: log, now: time.Now}
 		in.metrics.registerBuffer(ep.Name, h.buffer)
 		in.handlers = append(in.handlers, h)
 	}

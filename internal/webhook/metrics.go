@@ -16,6 +16,7 @@ type Metrics struct {
 	// idempotentReplays counts requests answered from the idempotency
 	// cache, by endpoint.
 	idempotentReplays *prometheus.CounterVec
+	rateLimited       *prometheus.CounterVec
 	reg               prometheus.Registerer
 }
 
@@ -52,10 +53,14 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "zen_watcher_webhook_idempotent_replays_total",
 			Help: "Webhook requests whose X-Request-Id was seen with the same body: answered as before, not processed again.",
 		}, []string{"endpoint"}),
+		rateLimited: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "zen_watcher_webhook_rate_limited_total",
+			Help: "Webhook requests refused with 429, by endpoint and scope: client (address, before authentication) or identity (after it).",
+		}, []string{"endpoint", "scope"}),
 		reg: reg,
 	}
 	if reg != nil {
-		reg.MustRegister(m.requests, m.duration, m.dropped, m.authFailures, m.idempotentReplays)
+		reg.MustRegister(m.requests, m.duration, m.dropped, m.authFailures, m.idempotentReplays, m.rateLimited)
 	}
 	return m
 }
@@ -90,7 +95,7 @@ type endpointMetrics struct {
 
 // answered are the status codes an endpoint gives; others are resolved
 // when they occur.
-var answered = []int{202, 400, 401, 405, 409, 413, 415, 503}
+var answered = []int{202, 400, 401, 405, 409, 413, 415, 429, 503}
 
 func (m *Metrics) forEndpoint(name string) *endpointMetrics {
 	em := &endpointMetrics{Metrics: m, name: name, duration: m.duration.WithLabelValues(name), codes: map[int]prometheus.Counter{}}

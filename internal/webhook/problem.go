@@ -49,6 +49,7 @@ var problemTitles = map[string]string{
 	reasonContractVersion: "Unsupported contract version",
 	reasonIDConflict:      "Request id reused",
 	reasonIDInProgress:    "Request in progress",
+	reasonRateLimited:     "Too many requests",
 }
 
 func newProblem(status int, reason, detail string) *Problem {

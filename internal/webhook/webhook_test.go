@@ -110,10 +110,17 @@ type testIntake struct {
 
 func newTestIntake(t *testing.T, auth Authenticator, bufferSize int, sink *recorder) *testIntake {
 	t.Helper()
+	return newTestIntakeWith(t, bufferSize, sink, func(o *Options) { o.Auth = auth })
+}
+
+func newTestIntakeWith(t *testing.T, bufferSize int, sink *recorder, tune func(*Options)) *testIntake {
+	t.Helper()
 	reg := prometheus.NewRegistry()
 	logs := &bytes.Buffer{}
+	opts := Options{IdempotencyTTL: time.Hour}
+	tune(&opts)
 	in := New([]Endpoint{{Name: "test", Path: "/test/webhook", MediaTypes: []string{"application/json", "application/x-ndjson"},
-		MaxBodyBytes: 1024, BufferSize: bufferSize, Parser: lineParser{}}}, Options{Auth: auth, IdempotencyTTL: time.Hour}, sink, reg, slog.New(slog.NewJSONHandler(logs, nil)))
+		MaxBodyBytes: 1024, BufferSize: bufferSize, Parser: lineParser{}}}, opts, sink, reg, slog.New(slog.NewJSONHandler(logs, nil)))
 	mux := http.NewServeMux()
 	in.Register(mux)
 	return &testIntake{Intake: in, reg: reg, mux: mux, sink: sink, logs: logs}

@@ -22,7 +22,9 @@ import (
 func BenchmarkWebhookLoad(b *testing.B) {
 	t := &testing.T{}
 	const hmacKey = "bench-hmac-key"
-	d := startWebhookDaemon(t, func(c *config.Config) { c.FalcoBufferSize, c.Webhooks.HMACSecret = 10_000, hmacKey })
+	d := startWebhookDaemon(t, func(c *config.Config) {
+		c.FalcoBufferSize, c.Webhooks.HMACSecret, c.Webhooks.RateLimitRPS = 10_000, hmacKey, 0
+	})
 	defer func() { _ = d.stop() }()
 	body := readFixture(t, "falco/syscall_terminal_shell_in_container.json")
 	if code, out := d.post(b, "/falco/webhook", webhookToken, body); code != 202 {
