@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -99,6 +100,14 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
+	var tlsFiles *server.TLSFiles
+	if wc := cfg.Webhooks; wc.TLSCertFile != "" {
+		if tlsFiles, err = server.LoadTLS(wc.TLSCertFile, wc.TLSKeyFile, wc.TLSClientCAFile); err != nil {
+			ln.Close()
+			return configError("TLS_CERT_FILE", wc.TLSCertFile, "want readable PEM files of a certificate, its key and the client CA", err)
+		}
+		ln = tls.NewListener(ln, tlsFiles.Config())
+	}
 	srv := server.New(server.NewHandler(server.Options{Readiness: ready, Gatherer: opts.Registry, Logger: log, DLQ: events.Writer,
 		Tools: sources.Detector, Webhooks: hooks}), log)
 
@@ -128,6 +137,9 @@ func Run(ctx context.Context, opts Options) error {
 		return nil
 	})
 	g.Go(func() error { hooks.WatchCredentials(gctx, log); return nil })
+	if tlsFiles != nil {
+		g.Go(func() error { tlsFiles.Watch(gctx, secretReloadInterval, log); return nil })
+	}
 	// Sources start once the index has synced, and stop first at shutdown:
 	// the pipeline's last flush comes after the last finding submitted. The
 	// webhooks stop taking requests when the server stops, and are drained.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -45,7 +46,7 @@ type secretFile struct {
 // file or audit rules file is a configuration error.
 func NewWebhooks(cfg config.Config, p webhook.Pipeline, reg prometheus.Registerer, log *slog.Logger) (*Webhooks, error) {
 	wc := cfg.Webhooks
-	auth, watches, err := newAuthenticator(wc, log)
+	creds, err := loadCredentials(wc, log)
 	if err != nil {
 		return nil, err
 	}
@@ -67,62 +68,88 @@ func NewWebhooks(cfg config.Config, p webhook.Pipeline, reg prometheus.Registere
 	}, func() float64 { return float64(auditParser.EvalErrors()) }))
 	intake := webhook.New([]webhook.Endpoint{
 		{Name: "falco", Path: FalcoPath, MediaTypes: falcoMediaTypes, MaxBodyBytes: wc.FalcoMaxBodyBytes,
-			BufferSize: cfg.FalcoBufferSize, Parser: falco.NewParser(minPriority)},
+			BufferSize: cfg.FalcoBufferSize, Parser: falco.NewParser(minPriority), Auth: creds.authenticator(wc.FalcoAuth)},
 		{Name: "audit", Path: AuditPath, MediaTypes: auditMediaTypes, MaxBodyBytes: wc.AuditMaxBodyBytes,
-			BufferSize: cfg.AuditBufferSize, Parser: auditParser},
+			BufferSize: cfg.AuditBufferSize, Parser: auditParser, Auth: creds.authenticator(wc.AuditAuth)},
 	}, webhook.Options{
-		Auth: auth, IdempotencyTTL: wc.IdempotencyTTL,
+		IdempotencyTTL: wc.IdempotencyTTL,
 		ClientLimit:   webhook.NewLimiter(wc.RateLimitRPS, wc.RateLimitBurst, time.Now),
 		IdentityLimit: webhook.NewLimiter(wc.RateLimitRPS, wc.RateLimitBurst, time.Now),
 		Clients:       webhook.ClientAddress{Trusted: wc.TrustedProxies},
 	}, p, reg, log.With("component", "webhook"))
-	return &Webhooks{Intake: intake, watches: watches}, nil
+	return &Webhooks{Intake: intake, watches: creds.watches}, nil
 }
 
-// newAuthenticator picks the webhooks' authentication: bearer tokens, HMAC
-// signatures, either of the two when both are set, explicitly none, or,
-// when nothing is configured, closed. It returns the secret files to
-// watch.
-func newAuthenticator(wc config.Webhooks, log *slog.Logger) (webhook.Authenticator, []secretFile, error) {
+// credentials are the authentication methods configured, and the secret
+// files to watch.
+type credentials struct {
+	disabled bool
+	tokens   *webhook.Tokens
+	hmac     *webhook.HMAC
+	cert     *webhook.ClientCert
+	watches  []secretFile
+}
+
+// loadCredentials reads the configured tokens, HMAC keys and client CA
+// setting; an unreadable file is a configuration error.
+func loadCredentials(wc config.Webhooks, log *slog.Logger) (*credentials, error) {
+	c := &credentials{disabled: wc.AuthDisabled}
 	if wc.AuthDisabled {
 		log.Warn("webhook authentication is disabled (WEBHOOK_AUTH_DISABLED=true): anyone who reaches the port can submit findings")
-		return webhook.Open{}, nil, nil
+		return c, nil
 	}
-	var watches []secretFile
-	var tokens *webhook.Tokens
 	switch {
 	case wc.Token != "":
-		tokens = webhook.NewTokens(webhook.SplitSecrets(string(wc.Token)))
+		c.tokens = webhook.NewTokens(webhook.SplitSecrets(string(wc.Token)))
 	case wc.TokenFile != "":
 		t, err := webhook.ReadSecrets(wc.TokenFile, "webhook token")
 		if err != nil {
-			return nil, nil, configError("WEBHOOK_TOKEN_FILE", wc.TokenFile, "want a readable file holding the webhook token", err)
+			return nil, configError("WEBHOOK_TOKEN_FILE", wc.TokenFile, "want a readable file holding the webhook token", err)
 		}
-		tokens = webhook.NewTokens(t)
-		watches = append(watches, secretFile{wc.TokenFile, "webhook token", tokens.Set})
+		c.tokens = webhook.NewTokens(t)
+		c.watches = append(c.watches, secretFile{wc.TokenFile, "webhook token", c.tokens.Set})
 	}
-	var signed *webhook.HMAC
 	switch {
 	case wc.HMACSecret != "":
-		signed = webhook.NewHMAC(webhook.SplitSecrets(string(wc.HMACSecret)), wc.HMACMaxSkew, time.Now)
+		c.hmac = webhook.NewHMAC(webhook.SplitSecrets(string(wc.HMACSecret)), wc.HMACMaxSkew, time.Now)
 	case wc.HMACSecretFile != "":
 		keys, err := webhook.ReadSecrets(wc.HMACSecretFile, "HMAC key")
 		if err != nil {
-			return nil, nil, configError("HMAC_SECRET_FILE", wc.HMACSecretFile, "want a readable file holding the HMAC keys", err)
+			return nil, configError("HMAC_SECRET_FILE", wc.HMACSecretFile, "want a readable file holding the HMAC keys", err)
 		}
-		signed = webhook.NewHMAC(keys, wc.HMACMaxSkew, time.Now)
-		watches = append(watches, secretFile{wc.HMACSecretFile, "HMAC key", signed.SetKeys})
+		c.hmac = webhook.NewHMAC(keys, wc.HMACMaxSkew, time.Now)
+		c.watches = append(c.watches, secretFile{wc.HMACSecretFile, "HMAC key", c.hmac.SetKeys})
 	}
+	if wc.TLSClientCAFile != "" {
+		c.cert = &webhook.ClientCert{}
+	}
+	if c.tokens == nil && c.hmac == nil && c.cert == nil {
+		log.Info("webhooks refuse every request until WEBHOOK_TOKEN(_FILE), HMAC_SECRET(_FILE), TLS_CLIENT_CA_FILE or WEBHOOK_AUTH_DISABLED is set; pull sources are unaffected")
+	}
+	return c, nil
+}
+
+// authenticator accepts the methods named (token, hmac, mtls), or every
+// configured one when none are named.
+func (c *credentials) authenticator(methods []string) webhook.Authenticator {
 	switch {
-	case tokens != nil && signed != nil:
-		return webhook.TokenOrHMAC{Tokens: tokens, HMAC: signed}, watches, nil
-	case tokens != nil:
-		return tokens, watches, nil
-	case signed != nil:
-		return signed, watches, nil
+	case c.disabled:
+		return webhook.Open{}
+	case c.tokens == nil && c.hmac == nil && c.cert == nil:
+		return webhook.Unconfigured{}
 	}
-	log.Info("webhooks refuse every request until WEBHOOK_TOKEN(_FILE), HMAC_SECRET(_FILE) or WEBHOOK_AUTH_DISABLED is set; pull sources are unaffected")
-	return webhook.Unconfigured{}, nil, nil
+	var a webhook.AnyOf
+	want := func(m string) bool { return len(methods) == 0 || slices.Contains(methods, m) }
+	if want("token") {
+		a.Tokens = c.tokens
+	}
+	if want("hmac") {
+		a.HMAC = c.hmac
+	}
+	if want("mtls") {
+		a.Cert = c.cert
+	}
+	return a
 }
 
 // secretReloadInterval is how often a token or key file is re-read. The kubelet

@@ -187,6 +187,9 @@ func IsConfigError(err error) bool {
 }
 
 func lower(items []string) []string {
+	if len(items) == 0 {
+		return nil
+	}
 	out := make([]string, len(items))
 	for i, s := range items {
 		out[i] = strings.ToLower(s)

@@ -33,6 +33,12 @@ type Webhooks struct {
 	RateLimitBurst int
 	// TrustedProxies are the networks whose X-Forwarded-For is believed.
 	TrustedProxies []netip.Prefix
+	// TLSCertFile and TLSKeyFile, when set, make the server speak HTTPS;
+	// TLSClientCAFile makes it verify client certificates against a CA.
+	TLSCertFile, TLSKeyFile, TLSClientCAFile string
+	// FalcoAuth and AuditAuth are the methods each webhook accepts, drawn
+	// from token, hmac and mtls; empty means every method configured.
+	FalcoAuth, AuditAuth []string
 	// FalcoMinPriority is the lowest Falco priority kept, as Falco spells it.
 	FalcoMinPriority string
 	// FalcoMaxBodyBytes and AuditMaxBodyBytes bound a request body, after
@@ -82,6 +88,11 @@ func loadWebhooks(r *reader) Webhooks {
 		RateLimitRPS:      r.float("RATE_LIMIT_RPS", 1000, 0, 1_000_000),
 		RateLimitBurst:    r.integer("RATE_LIMIT_BURST", 2000, 1, 10_000_000),
 		TrustedProxies:    r.prefixes("TRUSTED_PROXY_CIDRS"),
+		TLSCertFile:       r.text("TLS_CERT_FILE", "", 4096),
+		TLSKeyFile:        r.text("TLS_KEY_FILE", "", 4096),
+		TLSClientCAFile:   r.text("TLS_CLIENT_CA_FILE", "", 4096),
+		FalcoAuth:         lower(r.subset("FALCO_WEBHOOK_AUTH", nil, "TOKEN", "HMAC", "MTLS")),
+		AuditAuth:         lower(r.subset("AUDIT_WEBHOOK_AUTH", nil, "TOKEN", "HMAC", "MTLS")),
 		FalcoMinPriority:  r.word("FALCO_MIN_PRIORITY", "Warning", falcoPriorities...),
 		FalcoMaxBodyBytes: r.bytes("FALCO_MAX_BODY_BYTES", 1<<20, 1<<10, 1<<30),
 		AuditMaxBodyBytes: r.bytes("AUDIT_MAX_BODY_BYTES", 16<<20, 1<<10, 1<<30),
@@ -97,8 +108,23 @@ func loadWebhooks(r *reader) Webhooks {
 		r.fail("HMAC_SECRET", "[redacted]", "holds no key: want one or more keys, comma- or line-separated")
 	case w.HMACSecret != "" && w.HMACSecretFile != "":
 		r.fail("HMAC_SECRET_FILE", w.HMACSecretFile, "set either HMAC_SECRET or HMAC_SECRET_FILE, not both")
-	case w.AuthDisabled && (w.Token != "" || w.TokenFile != "" || w.HMACSecret != "" || w.HMACSecretFile != ""):
-		r.fail("WEBHOOK_AUTH_DISABLED", "true", "contradicts the webhook token or HMAC key that is also set; unset one of them")
+	case w.AuthDisabled && (w.Token != "" || w.TokenFile != "" || w.HMACSecret != "" || w.HMACSecretFile != "" || w.TLSClientCAFile != ""):
+		r.fail("WEBHOOK_AUTH_DISABLED", "true", "contradicts the webhook token, HMAC key or client CA that is also set; unset one of them")
+	case w.TLSCertFile != "" && w.TLSKeyFile == "":
+		r.fail("TLS_CERT_FILE", w.TLSCertFile, "set both TLS_CERT_FILE and TLS_KEY_FILE, or neither")
+	case w.TLSKeyFile != "" && w.TLSCertFile == "":
+		r.fail("TLS_KEY_FILE", w.TLSKeyFile, "set both TLS_CERT_FILE and TLS_KEY_FILE, or neither")
+	case w.TLSClientCAFile != "" && w.TLSCertFile == "":
+		r.fail("TLS_CLIENT_CA_FILE", w.TLSClientCAFile, "client certificates need TLS: set TLS_CERT_FILE and TLS_KEY_FILE too")
+	}
+	configured := map[string]bool{"token": w.Token != "" || w.TokenFile != "", "hmac": w.HMACSecret != "" || w.HMACSecretFile != "", "mtls": w.TLSClientCAFile != ""}
+	for name, methods := range map[string][]string{"FALCO_WEBHOOK_AUTH": w.FalcoAuth, "AUDIT_WEBHOOK_AUTH": w.AuditAuth} {
+		for _, m := range methods {
+			if !configured[m] {
+				r.fail(name, strings.Join(methods, ","), m+" is not configured: set "+map[string]string{
+					"token": "WEBHOOK_TOKEN or WEBHOOK_TOKEN_FILE", "hmac": "HMAC_SECRET or HMAC_SECRET_FILE", "mtls": "TLS_CLIENT_CA_FILE"}[m])
+			}
+		}
 	}
 	return w
 }

@@ -34,6 +34,8 @@ type Endpoint struct {
 	// BufferSize bounds the findings waiting for the pipeline.
 	BufferSize int
 	Parser     Parser
+	// Auth, when set, authenticates this endpoint instead of Options.Auth.
+	Auth Authenticator
 }
 
 // Reasons for a refused request, the reason of its problem body.

@@ -220,35 +220,3 @@ func (c *nonceCache) add(nonce string, expires, now time.Time) nonceError {
 	c.expires[k] = expires.Unix()
 	return nonceOK
 }
-
-// TokenOrHMAC accepts a request by whichever scheme's credentials it
-// carries: a signature is checked as a signature, anything else as a
-// bearer token.
-type TokenOrHMAC struct {
-	Tokens *Tokens
-	HMAC   *HMAC
-}
-
-func (a TokenOrHMAC) signed(r *http.Request) bool {
-	return r.Header.Get(HeaderSignature) != "" || r.Header.Get(HeaderTimestamp) != "" || r.Header.Get(HeaderNonce) != ""
-}
-
-// Headers dispatches to the scheme the request uses.
-func (a TokenOrHMAC) Headers(r *http.Request) (Identity, bool, *AuthError) {
-	if a.signed(r) {
-		return a.HMAC.Headers(r)
-	}
-	if r.Header.Get("Authorization") == "" {
-		return "", true, &AuthError{Reason: AuthMissingToken, Detail: "send 'Authorization: Bearer <token>', or sign the request with " +
-			HeaderTimestamp + ", " + HeaderNonce + " and " + HeaderSignature + " (see the README)"}
-	}
-	return a.Tokens.Headers(r)
-}
-
-// Body dispatches to the scheme the request uses.
-func (a TokenOrHMAC) Body(r *http.Request, body []byte) (Identity, *AuthError) {
-	if a.signed(r) {
-		return a.HMAC.Body(r, body)
-	}
-	return a.Tokens.Body(r, body)
-}

@@ -138,7 +138,7 @@ func TestNonceCacheIsBoundedAndForgets(t *testing.T) {
 }
 
 func TestTokenOrHMAC(t *testing.T) {
-	auth := TokenOrHMAC{Tokens: NewTokens([]string{testToken}), HMAC: NewHMAC([]string{testKey}, 5*time.Minute, func() time.Time { return signNow })}
+	auth := AnyOf{Tokens: NewTokens([]string{testToken}), HMAC: NewHMAC([]string{testKey}, 5*time.Minute, func() time.Time { return signNow })}
 	ti := newTestIntake(t, auth, 10, &recorder{})
 	for _, tc := range []struct {
 		name string

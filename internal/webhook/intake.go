@@ -60,7 +60,11 @@ func New(endpoints []Endpoint, opts Options, p Pipeline, reg prometheus.Register
 	in := &Intake{pipeline: p, metrics: NewMetrics(reg), log: log}
 	idem := newIdempotency(opts.IdempotencyTTL, maxIdempotent)
 	for _, ep := range endpoints {
-		h := &handler{ep: ep, pipeline: p, running: &in.running, idem: idem, limits: opts, buffer: NewBuffer(ep.BufferSize), auth: opts.Auth, metrics: in.metrics.forEndpoint(ep.Name), log: log, now: time.Now}
+		auth := opts.Auth
+		if ep.Auth != nil {
+			auth = ep.Auth
+		}
+		h := &handler{ep: ep, pipeline: p, running: &in.running, idem: idem, limits: opts, buffer: NewBuffer(ep.BufferSize), auth: auth, metrics: in.metrics.forEndpoint(ep.Name), log: log, now: time.Now}
 		in.metrics.registerBuffer(ep.Name, h.buffer)
 		in.handlers = append(in.handlers, h)
 	}
