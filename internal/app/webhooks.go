@@ -73,9 +73,9 @@ func NewWebhooks(cfg config.Config, p webhook.Pipeline, reg prometheus.Registere
 			BufferSize: cfg.AuditBufferSize, Parser: auditParser, Auth: creds.authenticator(wc.AuditAuth)},
 	}, webhook.Options{
 		IdempotencyTTL: wc.IdempotencyTTL,
-		ClientLimit:   webhook.NewLimiter(wc.RateLimitRPS, wc.RateLimitBurst, time.Now),
-		IdentityLimit: webhook.NewLimiter(wc.RateLimitRPS, wc.RateLimitBurst, time.Now),
-		Clients:       webhook.ClientAddress{Trusted: wc.TrustedProxies},
+		ClientLimit:    webhook.NewLimiter(wc.RateLimitRPS, wc.RateLimitBurst, time.Now),
+		IdentityLimit:  webhook.NewLimiter(wc.RateLimitRPS, wc.RateLimitBurst, time.Now),
+		Clients:        webhook.ClientAddress{Trusted: wc.TrustedProxies},
 	}, p, reg, log.With("component", "webhook"))
 	return &Webhooks{Intake: intake, watches: creds.watches}, nil
 }
