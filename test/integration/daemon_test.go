@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -27,6 +28,25 @@ type daemon struct {
 	stop     func() error // cancels Run and returns its result
 	registry *prometheus.Registry
 	events   *app.Events
+	logs     *lockedBuffer // every log line at Info and above
+}
+
+// lockedBuffer is a bytes.Buffer safe for the daemon's goroutines.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func startDaemon(t *testing.T, rc *rest.Config) *daemon {
@@ -51,15 +71,21 @@ func startDaemonWith(t *testing.T, rc *rest.Config, tune func(*config.Config)) *
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
+	logs := &lockedBuffer{}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("daemon log:\n%s", logs)
+		}
+	})
 	go func() {
 		done <- app.Run(ctx, app.Options{
 			Config: cfg, RESTConfig: rc, Listener: ln,
-			Logger:   slog.New(slog.NewJSONHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})),
+			Logger:   slog.New(slog.NewJSONHandler(logs, nil)),
 			Registry: reg,
 			OnEvents: func(e *app.Events) { eventsCh <- e },
 		})
 	}()
-	d := &daemon{url: "http://" + ln.Addr().String(), registry: reg, stop: sync.OnceValue(func() error {
+	d := &daemon{url: "http://" + ln.Addr().String(), registry: reg, logs: logs, stop: sync.OnceValue(func() error {
 		cancel()
 		select {
 		case err := <-done:

@@ -3,6 +3,9 @@ package integration
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -348,4 +351,11 @@ func TestDocumentedHMACRecipe(t *testing.T) {
 	if code, _ := d.post(t, "/falco/webhook", "", []byte(`{}`)); code != http.StatusUnauthorized {
 		t.Errorf("an unsigned request: %d", code)
 	}
+}
+
+// signature signs as the README's scheme says.
+func signature(key, ts, nonce, body string) string {
+	m := hmac.New(sha256.New, []byte(key))
+	m.Write([]byte(ts + "." + nonce + "." + body))
+	return "sha256=" + hex.EncodeToString(m.Sum(nil))
 }
