@@ -22,15 +22,15 @@ type dlqList struct {
 	Items []store.DeadLetter `json:"items"`
 }
 
-func dlqHandlers(mux *http.ServeMux, dlq DeadLetterQueue) {
-	mux.HandleFunc("GET /api/v1/dlq", func(w http.ResponseWriter, _ *http.Request) {
+func dlqHandlers(mux *Router, dlq DeadLetterQueue) {
+	mux.handle("GET /api/v1/dlq", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		items := dlq.DeadLetters()
 		if items == nil {
 			items = []store.DeadLetter{}
 		}
 		writeJSON(w, http.StatusOK, dlqList{Count: len(items), Items: items})
-	})
-	mux.HandleFunc("POST /api/v1/dlq/replay", func(w http.ResponseWriter, r *http.Request) {
+	}))
+	mux.handle("POST /api/v1/dlq/replay", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), replayTimeout)
 		defer cancel()
 		n, err := dlq.Replay(ctx)
@@ -40,5 +40,5 @@ func dlqHandlers(mux *http.ServeMux, dlq DeadLetterQueue) {
 			return
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"replayed": n})
-	})
+	}))
 }

@@ -2,12 +2,15 @@ package server
 
 import (
 	"encoding/json"
+	"slices"
 	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/kube-zen/zen-watcher/api"
 )
 
 // ReadinessSource reports each unmet readiness condition with its reason.
@@ -28,26 +31,47 @@ type Options struct {
 	Webhooks Mounter
 }
 
-// Mounter adds its own routes to a mux.
+// Mounter adds its own routes to a mux: POST endpoints at Paths, whose
+// handlers answer other methods themselves.
 type Mounter interface {
 	Register(mux *http.ServeMux)
+	Paths() []string
+}
+
+// Router is the daemon's handler; Routes lists what it serves, as
+// "METHOD /path", for the tests that hold it to the OpenAPI document.
+type Router struct {
+	*http.ServeMux
+	routes []string
+}
+
+// Routes lists the routes served.
+func (r *Router) Routes() []string { return slices.Clone(r.routes) }
+
+func (r *Router) handle(pattern string, h http.Handler) {
+	r.Handle(pattern, h)
+	r.routes = append(r.routes, pattern)
 }
 
 // NewHandler routes the probe, metrics and API endpoints, and the webhooks.
 // The former serve only their methods; ServeMux answers others with 405 and
 // an Allow header.
-func NewHandler(opts Options) http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) {
+func NewHandler(opts Options) *Router {
+	mux := &Router{ServeMux: http.NewServeMux()}
+	mux.handle("GET /health", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-	})
+	}))
 	ready := readyHandler(opts.Readiness)
-	mux.Handle("GET /ready", ready)
-	mux.Handle("GET /readyz", ready)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(opts.Gatherer, promhttp.HandlerOpts{
+	mux.handle("GET /ready", ready)
+	mux.handle("GET /readyz", ready)
+	mux.handle("GET /metrics", promhttp.HandlerFor(opts.Gatherer, promhttp.HandlerOpts{
 		ErrorLog:          slog.NewLogLogger(opts.Logger.Handler(), slog.LevelError),
 		ErrorHandling:     promhttp.ContinueOnError,
 		EnableOpenMetrics: true,
+	}))
+	mux.handle("GET /openapi.yaml", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/yaml")
+		_, _ = w.Write(api.OpenAPI)
 	}))
 	if opts.DLQ != nil {
 		dlqHandlers(mux, opts.DLQ)
@@ -56,7 +80,10 @@ func NewHandler(opts Options) http.Handler {
 		toolsHandler(mux, opts.Tools)
 	}
 	if opts.Webhooks != nil {
-		opts.Webhooks.Register(mux)
+		opts.Webhooks.Register(mux.ServeMux)
+		for _, p := range opts.Webhooks.Paths() {
+			mux.routes = append(mux.routes, http.MethodPost+" "+p)
+		}
 	}
 	return mux
 }

@@ -11,8 +11,8 @@ type ToolStatuses interface {
 	Statuses() []tools.Status
 }
 
-func toolsHandler(mux *http.ServeMux, t ToolStatuses) {
-	mux.HandleFunc("GET /api/v1/tools", func(w http.ResponseWriter, _ *http.Request) {
+func toolsHandler(mux *Router, t ToolStatuses) {
+	mux.handle("GET /api/v1/tools", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"tools": t.Statuses()})
-	})
+	}))
 }

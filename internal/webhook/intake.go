@@ -79,6 +79,15 @@ func (in *Intake) Register(mux *http.ServeMux) {
 	}
 }
 
+// Paths lists the endpoints' paths.
+func (in *Intake) Paths() []string {
+	paths := make([]string, len(in.handlers))
+	for i, h := range in.handlers {
+		paths[i] = h.ep.Path
+	}
+	return paths
+}
+
 // Run submits what the endpoints accept until Close has been called and
 // every buffer is empty. ctx bounds the submits themselves: once it ends,
 // what is still buffered is counted as dropped (reason shutdown) and logged.
