@@ -210,6 +210,7 @@ func checkContract(r *http.Request) *Problem {
 func (h *handler) process(w http.ResponseWriter, r *http.Request, who Identity, body []byte) int {
 	batch, err := h.ep.Parser.Parse(body, h.now())
 	if err != nil {
+		h.metrics.schemaRejections.WithLabelValues(h.ep.Name).Inc()
 		return h.refuse(w, r, who, newProblem(http.StatusBadRequest, reasonInvalidPayload, err.Error()))
 	}
 	errs, omitted := listed(batch.Rejected)
@@ -248,6 +249,7 @@ func (h *handler) countRejected(rejected []source.ItemError) {
 	if len(rejected) == 0 {
 		return
 	}
+	h.metrics.schemaRejections.WithLabelValues(h.ep.Name).Add(float64(len(rejected)))
 	byReason := map[string]int{}
 	for _, e := range rejected {
 		byReason[e.Reason]++

@@ -17,6 +17,7 @@ type Metrics struct {
 	// cache, by endpoint.
 	idempotentReplays *prometheus.CounterVec
 	rateLimited       *prometheus.CounterVec
+	schemaRejections  *prometheus.CounterVec
 	reg               prometheus.Registerer
 }
 
@@ -57,10 +58,14 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "zen_watcher_webhook_rate_limited_total",
 			Help: "Webhook requests refused with 429, by endpoint and scope: client (address, before authentication) or identity (after it).",
 		}, []string{"endpoint", "scope"}),
+		schemaRejections: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "zen_watcher_webhook_schema_rejections_total",
+			Help: "Webhook bodies and items that do not match their schema in the OpenAPI document, by endpoint.",
+		}, []string{"endpoint"}),
 		reg: reg,
 	}
 	if reg != nil {
-		reg.MustRegister(m.requests, m.duration, m.dropped, m.authFailures, m.idempotentReplays, m.rateLimited)
+		reg.MustRegister(m.requests, m.duration, m.dropped, m.authFailures, m.idempotentReplays, m.rateLimited, m.schemaRejections)
 	}
 	return m
 }

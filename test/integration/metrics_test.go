@@ -98,7 +98,7 @@ func TestEveryMetricIsEmitted(t *testing.T) {
 		c.EventTTL = 240 * time.Hour
 		c.ToolNamespaces.KubeBench = home
 		c.Webhooks.Token = webhookToken
-		c.Webhooks.RateLimitRPS, c.Webhooks.RateLimitBurst = 0.01, 4 // the fifth webhook request below is refused
+		c.Webhooks.RateLimitRPS, c.Webhooks.RateLimitBurst = 0.01, 5 // the sixth webhook request below is refused
 	})
 	// One readable and one unreadable kube-bench result.
 	putConfigMap(t, home, "unreadable", benchLabels, nil, map[string]string{"results.json": "{"})
@@ -151,6 +151,7 @@ func TestEveryMetricIsEmitted(t *testing.T) {
 	for range 2 { // a retry answered from the idempotency cache
 		d.postWith(t, "/falco/webhook", webhookToken, readFixture(t, "falco/internal_metrics_snapshot.json"), webhook.HeaderRequestID, "metrics-retry")
 	}
+	d.post(t, "/falco/webhook", webhookToken, []byte(`{}`)) // no rule, no priority: a schema rejection
 	d.post(t, "/falco/webhook", webhookToken, []byte(`{}`)) // rate limited
 
 	// Retries need a failure that passes; the outage test covers them.
