@@ -2,9 +2,9 @@ package server
 
 import (
 	"encoding/json"
-	"slices"
 	"log/slog"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
