@@ -3,9 +3,12 @@
 //
 // Every endpoint runs the same checks in a fixed order, cheapest first and
 // authentication before any parsing: method (405), media type (415),
-// declared size (413), authentication by headers (401), body read within
-// the limit, decompressed if need be (413), authentication that needs the
-// body (401), parsing (400), then recording. A request's findings are
+// declared size (413), rate limit per client address (429),
+// authentication by headers (401), body read within the limit,
+// decompressed if need be (413), authentication that needs the body
+// (401), rate limit per identity (429), request id and contract version
+// (400), idempotency (409, or the first answer again), parsing (400),
+// then recording. A request's findings are
 // recorded on its own goroutine when the write queue has room; otherwise
 // they go to the endpoint's bounded buffer without waiting (503 with
 // Retry-After when it is full), and a drainer feeds the pipeline from it.
