@@ -74,5 +74,7 @@ func (p *Problem) write(w http.ResponseWriter) {
 		h.Set("WWW-Authenticate", `Bearer realm="zen-watcher"`)
 	}
 	w.WriteHeader(p.Status)
-	_ = json.NewEncoder(w).Encode(p) // the client may be gone; nothing to do about it
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false) // details quote headers such as <token>; this is not HTML
+	_ = enc.Encode(p)        // the client may be gone; nothing to do about it
 }
