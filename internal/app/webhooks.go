@@ -50,6 +50,16 @@ func NewWebhooks(cfg config.Config, p webhook.Pipeline, reg prometheus.Registere
 	if err != nil {
 		return nil, err
 	}
+	if creds.hmac != nil {
+		// One cache for every endpoint: a signature does not cover the
+		// path, so a nonce used on one must be a replay on the other.
+		nonces := webhook.NewNonceCache(wc.HMACMaxNonces)
+		creds.hmac.UseNonces(nonces)
+		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "zen_watcher_webhook_hmac_nonces",
+			Help: "Nonces of signed webhook requests remembered against replay; at HMAC_MAX_NONCES, signed requests get 503.",
+		}, func() float64 { return float64(nonces.Len()) }))
+	}
 	minPriority, _ := falco.ParsePriority(wc.FalcoMinPriority) // config checked the word
 	rules := audit.DefaultRules(wc.AuditTrustedUsers)
 	if wc.AuditRulesFile != "" {

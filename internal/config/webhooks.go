@@ -24,6 +24,8 @@ type Webhooks struct {
 	HMACSecretFile string
 	// HMACMaxSkew is how far a signed request's timestamp may be from now.
 	HMACMaxSkew time.Duration
+	// HMACMaxNonces bounds the nonces remembered against replay.
+	HMACMaxNonces int
 	// IdempotencyTTL is how long the answer to a request that carried an
 	// X-Request-Id is remembered.
 	IdempotencyTTL time.Duration
@@ -84,6 +86,7 @@ func loadWebhooks(r *reader) Webhooks {
 		HMACSecret:        Secret(r.secret("HMAC_SECRET", 4096)),
 		HMACSecretFile:    r.text("HMAC_SECRET_FILE", "", 4096),
 		HMACMaxSkew:       r.duration("HMAC_MAX_SKEW", 5*time.Minute, time.Second, time.Hour),
+		HMACMaxNonces:     r.integer("HMAC_MAX_NONCES", 2_000_000, 1_000, 100_000_000),
 		IdempotencyTTL:    r.duration("IDEMPOTENCY_TTL", 24*time.Hour, time.Minute, 7*24*time.Hour),
 		RateLimitRPS:      r.float("RATE_LIMIT_RPS", 1000, 0, 1_000_000),
 		RateLimitBurst:    r.integer("RATE_LIMIT_BURST", 2000, 1, 10_000_000),

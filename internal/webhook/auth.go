@@ -32,10 +32,13 @@ type Authenticator interface {
 }
 
 // AuthError is a refused request. Reason is a metric label; Detail tells
-// the sender what to fix and never repeats what it sent.
+// the sender what to fix and never repeats what it sent. A positive
+// RetryAfter means the credentials were fine but the request cannot be
+// taken now: it is answered 503 with Retry-After, not 401.
 type AuthError struct {
-	Reason string
-	Detail string
+	Reason     string
+	Detail     string
+	RetryAfter time.Duration
 }
 
 // Reasons for refusing a request, as the reason label of

@@ -55,6 +55,7 @@ const (
 	reasonIDConflict      = "request-id-conflict"
 	reasonIDInProgress    = "request-id-in-progress"
 	reasonRateLimited     = "rate-limited"
+	reasonNonceCacheFull  = AuthNonceCacheFull
 )
 
 // retryAfterSeconds is what a 503 asks the sender to wait: one flush
@@ -267,9 +268,17 @@ func (h *handler) rateLimited(scope string, wait time.Duration) *Problem {
 	return p
 }
 
-// unauthenticated counts a refusal by authentication and makes its 401.
+// unauthenticated counts a refusal by authentication and makes its 401,
+// or its 503 when the credentials were fine but there is no room to take
+// the request now (a full nonce cache): a valid sender must retry, not
+// give up.
 func (h *handler) unauthenticated(authErr *AuthError) *Problem {
 	h.metrics.authFailures.WithLabelValues(h.ep.Name, authErr.Reason).Inc()
+	if authErr.RetryAfter > 0 {
+		p := newProblem(http.StatusServiceUnavailable, authErr.Reason, authErr.Detail)
+		p.retryAfter = retrySeconds(authErr.RetryAfter)
+		return p
+	}
 	p := newProblem(http.StatusUnauthorized, reasonUnauthenticated, authErr.Detail)
 	p.Reason = authErr.Reason
 	return p

@@ -4,11 +4,9 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"hash/maphash"
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -49,15 +47,21 @@ type HMAC struct {
 	keys    atomic.Pointer[[][]byte]
 	maxSkew time.Duration
 	now     func() time.Time
-	nonces  *nonceCache
+	nonces  *NonceCache
 }
 
-// NewHMAC accepts signatures by any of keys.
+// NewHMAC accepts signatures by any of keys, remembering nonces in a cache
+// of its own of DefaultMaxNonces; UseNonces shares one instead.
 func NewHMAC(keys []string, maxSkew time.Duration, now func() time.Time) *HMAC {
-	h := &HMAC{maxSkew: maxSkew, now: now, nonces: newNonceCache(maxNonces)}
+	h := &HMAC{maxSkew: maxSkew, now: now, nonces: NewNonceCache(DefaultMaxNonces)}
 	h.SetKeys(keys)
 	return h
 }
+
+// UseNonces makes h remember nonces in c, before it serves. Endpoints
+// that share keys must share the cache too: the signature does not cover
+// the path, so a nonce used on one must be a replay on the other.
+func (h *HMAC) UseNonces(c *NonceCache) { h.nonces = c }
 
 // SetKeys replaces the accepted keys: the raw bytes of each string.
 func (h *HMAC) SetKeys(keys []string) {
@@ -105,11 +109,14 @@ func (h *HMAC) Body(r *http.Request, body []byte) (Identity, *AuthError) {
 	if match < 0 {
 		return "", &AuthError{Reason: AuthInvalidSignature, Detail: "the signature does not match the body with any key this zen-watcher holds"}
 	}
-	switch h.nonces.add(s.nonce, time.Unix(s.ts, 0).Add(h.maxSkew), h.now()) {
+	switch outcome, wait := h.nonces.add(s.nonce, time.Unix(s.ts, 0).Add(h.maxSkew), h.maxSkew, h.now()); outcome {
 	case errReplayed:
 		return "", &AuthError{Reason: AuthReplayed, Detail: "this nonce was used already within the timestamp window: a replay"}
 	case errCacheFull:
-		return "", &AuthError{Reason: AuthNonceCacheFull, Detail: "too many signed requests within the timestamp window to remember their nonces; retry later"}
+		// Not the sender's fault: the request is valid and is refused only
+		// for want of room, so it is told to come back, not that it failed.
+		return "", &AuthError{Reason: AuthNonceCacheFull, RetryAfter: wait,
+			Detail: "too many signed requests within the timestamp window to remember their nonces; retry after the Retry-After delay"}
 	}
 	return Identity("hmac-key#" + strconv.Itoa(match+1)), nil
 }
@@ -164,59 +171,4 @@ func visibleASCII(s string) bool {
 		}
 	}
 	return true
-}
-
-// maxNonces bounds the remembered nonces: each costs about 40 bytes, so
-// the cache stays under about 10 MiB. Beyond it, within one skew window,
-// signed requests are refused rather than left open to replay.
-const maxNonces = 250_000
-
-// nonceCache remembers nonces until their timestamp leaves the skew
-// window. It keeps a seeded 64-bit hash of each nonce, not the nonce: a
-// collision, at odds of about one in 2^64 per pair, refuses one request.
-type nonceCache struct {
-	seed maphash.Seed
-	max  int
-
-	mu        sync.Mutex
-	expires   map[uint64]int64 // unix seconds
-	lastSweep int64
-}
-
-func newNonceCache(max int) *nonceCache {
-	return &nonceCache{seed: maphash.MakeSeed(), max: max, expires: map[uint64]int64{}}
-}
-
-type nonceError int
-
-const (
-	nonceOK nonceError = iota
-	errReplayed
-	errCacheFull
-)
-
-// add remembers nonce until expires, unless it is remembered already.
-// A full cache is swept of expired nonces at most once a second, so a
-// flood of signed requests costs one sweep a second, not one a request.
-func (c *nonceCache) add(nonce string, expires, now time.Time) nonceError {
-	k := maphash.String(c.seed, nonce)
-	t := now.Unix()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if until, ok := c.expires[k]; ok && t <= until {
-		return errReplayed
-	}
-	if len(c.expires) >= c.max && t > c.lastSweep {
-		c.lastSweep = t
-		for k, until := range c.expires {
-			if t > until {
-				delete(c.expires, k)
-			}
-		}
-	}
-	if len(c.expires) >= c.max {
-		return errCacheFull
-	}
-	c.expires[k] = expires.Unix()
-	return nonceOK
 }

@@ -119,24 +119,6 @@ func TestReplayIsRefused(t *testing.T) {
 	}
 }
 
-func TestNonceCacheIsBoundedAndForgets(t *testing.T) {
-	c := newNonceCache(2)
-	exp := signNow.Add(time.Minute)
-	if c.add("a", exp, signNow) != nonceOK || c.add("b", exp, signNow) != nonceOK {
-		t.Fatal("room for two")
-	}
-	if c.add("a", exp, signNow) != errReplayed {
-		t.Error("a replay within the window")
-	}
-	if c.add("c", exp, signNow) != errCacheFull {
-		t.Error("a third nonce within the window must be refused, not let a replay through")
-	}
-	later := exp.Add(time.Second)
-	if c.add("c", later.Add(time.Minute), later) != nonceOK || c.add("a", later.Add(time.Minute), later) != nonceOK {
-		t.Error("expired nonces must make room")
-	}
-}
-
 func TestTokenOrHMAC(t *testing.T) {
 	auth := AnyOf{Tokens: NewTokens([]string{testToken}), HMAC: NewHMAC([]string{testKey}, 5*time.Minute, func() time.Time { return signNow })}
 	ti := newTestIntake(t, auth, 10, &recorder{})

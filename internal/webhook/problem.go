@@ -50,6 +50,7 @@ var problemTitles = map[string]string{
 	reasonIDConflict:      "Request id reused",
 	reasonIDInProgress:    "Request in progress",
 	reasonRateLimited:     "Too many requests",
+	reasonNonceCacheFull:  "Too many signed requests",
 }
 
 func newProblem(status int, reason, detail string) *Problem {
