@@ -86,6 +86,7 @@ func NewWebhooks(cfg config.Config, p webhook.Pipeline, reg prometheus.Registere
 		ClientLimit:    webhook.NewLimiter(wc.RateLimitRPS, wc.RateLimitBurst, time.Now),
 		IdentityLimit:  webhook.NewLimiter(wc.RateLimitRPS, wc.RateLimitBurst, time.Now),
 		Clients:        webhook.ClientAddress{Trusted: wc.TrustedProxies},
+		Inflight:       webhook.NewBudget(wc.MaxInflightBytes),
 	}, p, reg, log.With("component", "webhook"))
 	return &Webhooks{Intake: intake, watches: creds.watches}, nil
 }

@@ -50,7 +50,7 @@ func TestLoadDefaults(t *testing.T) {
 			Trivy: "trivy-system", Kyverno: "kyverno", Falco: "falco", KubeBench: "kube-bench", Checkov: "checkov",
 		},
 		Webhooks: Webhooks{
-			FalcoMinPriority: "Warning", FalcoMaxBodyBytes: 1 << 20, AuditMaxBodyBytes: 16 << 20, HMACMaxSkew: 5 * time.Minute, HMACMaxNonces: 2_000_000, IdempotencyTTL: 24 * time.Hour, RateLimitRPS: 1000, RateLimitBurst: 2000,
+			FalcoMinPriority: "Warning", FalcoMaxBodyBytes: 1 << 20, AuditMaxBodyBytes: 16 << 20, MaxInflightBytes: 64 << 20, HMACMaxSkew: 5 * time.Minute, HMACMaxNonces: 2_000_000, IdempotencyTTL: 24 * time.Hour, RateLimitRPS: 1000, RateLimitBurst: 2000,
 			AuditTrustedUsers: []string{"system:kube-controller-manager", "system:kube-scheduler", "system:apiserver",
 				"system:node:*", "system:serviceaccount:kube-system:*"},
 		},
@@ -103,7 +103,7 @@ func TestLoadWebhooks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Webhooks{Token: "s3cret", HMACMaxSkew: 5 * time.Minute, HMACMaxNonces: 2_000_000, IdempotencyTTL: 24 * time.Hour, RateLimitRPS: 50, RateLimitBurst: 2000,
+	want := Webhooks{Token: "s3cret", HMACMaxSkew: 5 * time.Minute, HMACMaxNonces: 2_000_000, MaxInflightBytes: 64 << 20, IdempotencyTTL: 24 * time.Hour, RateLimitRPS: 50, RateLimitBurst: 2000,
 		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.168.1.7/32")}, FalcoMinPriority: "Notice", FalcoMaxBodyBytes: 1536, AuditMaxBodyBytes: 1 << 20,
 		AuditTrustedUsers: []string{"alice", "system:serviceaccount:ops:*"}, AuditRulesFile: "/etc/zen/rules.yaml"}
 	if !reflect.DeepEqual(c.Webhooks, want) {
@@ -223,6 +223,9 @@ func TestLoadRejectsBadValues(t *testing.T) {
 		{"HMAC_MAX_SKEW", "2h", "and 1h0m0s"},
 		{"HMAC_MAX_NONCES", "10", "from 1000"},
 		{"HMAC_MAX_NONCES", "many", "whole number"},
+		{"MAX_INFLIGHT_BYTES", "1Ki", "from 1048576"},
+		{"MAX_INFLIGHT_BYTES", "8Mi", "at least the largest body limit"},
+		{"MAX_INFLIGHT_BYTES", "1Ti", "to 68719476736"},
 		{"IDEMPOTENCY_TTL", "1s", "between 1m0s"},
 		{"RATE_LIMIT_RPS", "-1", "from 0"},
 		{"RATE_LIMIT_BURST", "0", "from 1"},

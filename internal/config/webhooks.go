@@ -2,6 +2,7 @@ package config
 
 import (
 	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -47,6 +48,9 @@ type Webhooks struct {
 	// decompression.
 	FalcoMaxBodyBytes int64
 	AuditMaxBodyBytes int64
+	// MaxInflightBytes bounds the body bytes being read or decoded across
+	// every request at once.
+	MaxInflightBytes int64
 	// AuditTrustedUsers are the users whose secret reads are routine; a
 	// trailing * matches any suffix.
 	AuditTrustedUsers []string
@@ -99,8 +103,13 @@ func loadWebhooks(r *reader) Webhooks {
 		FalcoMinPriority:  r.word("FALCO_MIN_PRIORITY", "Warning", falcoPriorities...),
 		FalcoMaxBodyBytes: r.bytes("FALCO_MAX_BODY_BYTES", 1<<20, 1<<10, 1<<30),
 		AuditMaxBodyBytes: r.bytes("AUDIT_MAX_BODY_BYTES", 16<<20, 1<<10, 1<<30),
+		MaxInflightBytes:  r.bytes("MAX_INFLIGHT_BYTES", 64<<20, 1<<20, 64<<30),
 		AuditTrustedUsers: r.userPatterns("AUDIT_TRUSTED_USERS", defaultTrustedUsers),
 		AuditRulesFile:    r.text("AUDIT_RULES_FILE", "", 4096),
+	}
+	if largest := max(w.FalcoMaxBodyBytes, w.AuditMaxBodyBytes); w.MaxInflightBytes < largest {
+		r.fail("MAX_INFLIGHT_BYTES", strconv.FormatInt(w.MaxInflightBytes, 10),
+			"want at least the largest body limit, FALCO_MAX_BODY_BYTES or AUDIT_MAX_BODY_BYTES ("+strconv.FormatInt(largest, 10)+"), or such a body is never taken")
 	}
 	switch {
 	case w.Token != "" && strings.Trim(string(w.Token), ", \t\r\n") == "":

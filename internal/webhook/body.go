@@ -46,14 +46,18 @@ func checkMediaType(r *http.Request, accepted []string) *Problem {
 
 // readBody reads r's body into buf, decompressing gzip, and answers 413
 // once more than limit bytes arrive, counted after decompression: a small
-// gzip bomb is stopped at the limit, not when memory runs out.
-func readBody(w http.ResponseWriter, r *http.Request, buf *bytes.Buffer, limit int64) *Problem {
+// gzip bomb is stopped at the limit, not when memory runs out. Every byte
+// buf can hold is first reserved in res: a body that does not fit the
+// in-flight budget gets 503, before it is read when its length is
+// declared.
+func readBody(w http.ResponseWriter, r *http.Request, buf *bytes.Buffer, limit int64, res *reservation) *Problem {
 	tooLarge := func() *Problem { return tooLarge(limit) }
 	if r.ContentLength > limit {
 		return tooLarge()
 	}
 	var body io.Reader = http.MaxBytesReader(w, r.Body, limit+1)
-	switch enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding"))); enc {
+	enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding")))
+	switch enc {
 	case "", "identity":
 	case "gzip", "x-gzip":
 		zr, err := gzip.NewReader(body)
@@ -68,12 +72,17 @@ func readBody(w http.ResponseWriter, r *http.Request, buf *bytes.Buffer, limit i
 		p.acceptEncoding = "gzip"
 		return p
 	}
-	// Room for a declared length, up to maxReserve: the sender states the
-	// length, and a sender that does not send it must not hold memory.
-	if n := min(r.ContentLength, maxReserve); n > 0 && int64(buf.Cap()) < n {
-		buf.Grow(int(n))
+	if n := r.ContentLength; n > 0 && (enc == "" || enc == "identity") {
+		// The declared length is the body: reserve it, with room for the
+		// read that finds the end, and hold it in one allocation rather
+		// than a doubling buffer's two. A sender that declares more than
+		// it sends holds budget, not memory beyond it.
+		if !res.ensure(n + bytes.MinRead) {
+			return noBudget()
+		}
+		buf.Grow(int(n) + bytes.MinRead)
 	}
-	n, err := buf.ReadFrom(io.LimitReader(body, limit+1))
+	n, err := buf.ReadFrom(&budgetReader{r: io.LimitReader(body, limit+1), res: res, consumed: int64(buf.Len())})
 	if err != nil {
 		return bodyProblem(err, tooLarge)
 	}
@@ -83,9 +92,13 @@ func readBody(w http.ResponseWriter, r *http.Request, buf *bytes.Buffer, limit i
 	return nil
 }
 
-// maxReserve bounds the buffer reserved from a declared Content-Length;
-// a larger body grows the buffer as it arrives.
-const maxReserve = 64 << 10
+// noBudget is the 503 for a body that does not fit MAX_INFLIGHT_BYTES.
+func noBudget() *Problem {
+	p := newProblem(http.StatusServiceUnavailable, reasonInflightFull,
+		"too many request bytes are being processed at once (MAX_INFLIGHT_BYTES); retry after the Retry-After delay")
+	p.retryAfter = retryAfterSeconds
+	return p
+}
 
 // tooLarge is the 413 for a body over limit.
 func tooLarge(limit int64) *Problem {
@@ -97,6 +110,8 @@ func tooLarge(limit int64) *Problem {
 func bodyProblem(err error, tooLarge func() *Problem) *Problem {
 	var mbe *http.MaxBytesError
 	switch {
+	case errors.Is(err, errNoBudget):
+		return noBudget()
 	case errors.As(err, &mbe):
 		return tooLarge()
 	case errors.Is(err, gzip.ErrHeader), errors.Is(err, gzip.ErrChecksum), errors.Is(err, io.ErrUnexpectedEOF):

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -56,6 +55,7 @@ const (
 	reasonIDInProgress    = "request-id-in-progress"
 	reasonRateLimited     = "rate-limited"
 	reasonNonceCacheFull  = AuthNonceCacheFull
+	reasonInflightFull    = "inflight-bytes-exhausted"
 )
 
 // retryAfterSeconds is what a 503 asks the sender to wait: one flush
@@ -72,7 +72,7 @@ type handler struct {
 	buffer   *Buffer
 	auth     Authenticator
 	metrics  *endpointMetrics
-	log      *slog.Logger
+	refusals *refusalLog
 	now      func() time.Time
 }
 
@@ -117,6 +117,12 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (h *handler) serve(w http.ResponseWriter, r *http.Request) int {
 	id, fromClient, badID := requestID(r)
 	w.Header().Set(HeaderRequestID, id)
+	if r.ContentLength != 0 {
+		// Until the body is read, an answer closes the connection: net/http
+		// would otherwise read up to 256 KiB of a body nobody wants before
+		// answering, and wait for it from a sender that stalls.
+		w.Header().Set("Connection", "close")
+	}
 	if r.Method != http.MethodPost {
 		p := newProblem(http.StatusMethodNotAllowed, reasonMethod, "this webhook accepts only POST")
 		p.allow = http.MethodPost
@@ -137,9 +143,13 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) int {
 	}
 	buf := bufferPool.Get().(*bytes.Buffer)
 	defer releaseBuffer(buf)
-	if p := readBody(w, r, buf, h.ep.MaxBodyBytes); p != nil {
+	// Held until the body and what was decoded from it are done with.
+	res := &reservation{budget: h.limits.Inflight}
+	defer res.release()
+	if p := readBody(w, r, buf, h.ep.MaxBodyBytes, res); p != nil {
 		return h.refuse(w, r, who, p)
 	}
+	w.Header().Del("Connection")
 	if !decided {
 		if who, authErr = h.auth.Body(r, buf.Bytes()); authErr != nil {
 			return h.refuse(w, r, "", h.unauthenticated(authErr))
@@ -292,13 +302,14 @@ func (h *handler) recordNow(findings []finding.Finding) bool {
 	return h.running.Load() && h.buffer.Bypassable() && h.pipeline.TryRecord(findings) == nil
 }
 
-// refuse answers with p and logs one line saying why; never a credential,
-// which no problem detail holds.
+// refuse answers with p and logs one line saying why, a few a second per
+// reason at most (see refusalLog); never a credential, which no problem
+// detail holds.
 func (h *handler) refuse(w http.ResponseWriter, r *http.Request, who Identity, p *Problem) int {
 	p.Instance = w.Header().Get(HeaderRequestID)
 	p.write(w)
-	h.log.Info("webhook request refused", "endpoint", h.ep.Name, "status", p.Status, "reason", p.Reason,
-		"requestID", p.Instance, "client", h.limits.Clients.Of(r), "identity", string(who), "detail", p.Detail)
+	h.refusals.write(h.ep.Name, p.Reason, "status", p.Status, "requestID", p.Instance,
+		"client", h.limits.Clients.Of(r), "identity", string(who), "detail", p.Detail)
 	return p.Status
 }
 

@@ -49,6 +49,9 @@ type Options struct {
 	ClientLimit, IdentityLimit *Limiter
 	// Clients tells a request's client address, through trusted proxies.
 	Clients ClientAddress
+	// Inflight bounds the body bytes held by every endpoint's requests at
+	// once; nil bounds nothing.
+	Inflight *Budget
 }
 
 // maxIdempotent bounds the remembered answers: at most maxRemembered
@@ -58,13 +61,15 @@ const maxIdempotent = 10_000
 // New builds the intake; mount it with Register, start it with Run.
 func New(endpoints []Endpoint, opts Options, p Pipeline, reg prometheus.Registerer, log *slog.Logger) *Intake {
 	in := &Intake{pipeline: p, metrics: NewMetrics(reg), log: log}
+	in.metrics.registerBudget(opts.Inflight)
 	idem := newIdempotency(opts.IdempotencyTTL, maxIdempotent)
+	refusals := newRefusalLog(log, time.Now)
 	for _, ep := range endpoints {
 		auth := opts.Auth
 		if ep.Auth != nil {
 			auth = ep.Auth
 		}
-		h := &handler{ep: ep, pipeline: p, running: &in.running, idem: idem, limits: opts, buffer: NewBuffer(ep.BufferSize), auth: auth, metrics: in.metrics.forEndpoint(ep.Name), log: log, now: time.Now}
+		h := &handler{ep: ep, pipeline: p, running: &in.running, idem: idem, limits: opts, buffer: NewBuffer(ep.BufferSize), auth: auth, metrics: in.metrics.forEndpoint(ep.Name), refusals: refusals, now: time.Now}
 		in.metrics.registerBuffer(ep.Name, h.buffer)
 		in.handlers = append(in.handlers, h)
 	}

@@ -89,6 +89,17 @@ func (m *Metrics) registerBuffer(endpoint string, b *Buffer) {
 	)
 }
 
+// registerBudget exposes the bytes reserved by requests in flight.
+func (m *Metrics) registerBudget(b *Budget) {
+	if m.reg == nil || b == nil {
+		return
+	}
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "zen_watcher_webhook_inflight_bytes",
+		Help: "Webhook body bytes being read or decoded across every request, bounded by MAX_INFLIGHT_BYTES.",
+	}, func() float64 { return float64(b.InUse()) }))
+}
+
 // endpointMetrics are one endpoint's children, resolved once: label lookups
 // stay off the request path.
 type endpointMetrics struct {

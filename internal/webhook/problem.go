@@ -51,6 +51,7 @@ var problemTitles = map[string]string{
 	reasonIDInProgress:    "Request in progress",
 	reasonRateLimited:     "Too many requests",
 	reasonNonceCacheFull:  "Too many signed requests",
+	reasonInflightFull:    "Too many bytes in flight",
 }
 
 func newProblem(status int, reason, detail string) *Problem {

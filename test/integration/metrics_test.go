@@ -98,7 +98,7 @@ func TestEveryMetricIsEmitted(t *testing.T) {
 		c.EventTTL = 240 * time.Hour
 		c.ToolNamespaces.KubeBench = home
 		c.Webhooks.Token = webhookToken
-		c.Webhooks.HMACSecret = "metrics-hmac-key" // registers the nonce gauge; the token still passes
+		c.Webhooks.HMACSecret = "metrics-hmac-key"                   // registers the nonce gauge; the token still passes
 		c.Webhooks.RateLimitRPS, c.Webhooks.RateLimitBurst = 0.01, 5 // the sixth webhook request below is refused
 	})
 	// One readable and one unreadable kube-bench result.
