@@ -18,6 +18,7 @@ import (
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/util/flowcontrol"
 
 	"github.com/kube-zen/zen-watcher/internal/config"
 	"github.com/kube-zen/zen-watcher/internal/eventindex"
@@ -47,6 +48,9 @@ type Options struct {
 	// OnEvents, when set, receives the pipeline once it is built, so tests
 	// can drive findings through the running daemon.
 	OnEvents func(*Events)
+	// APILimiter, when set, replaces the API_QPS/API_BURST token bucket
+	// that every request to the API server passes; tests count with it.
+	APILimiter flowcontrol.RateLimiter
 }
 
 // Run serves until ctx ends, then shuts down gracefully within
@@ -54,8 +58,7 @@ type Options struct {
 // serving impossible, such as a port already in use.
 func Run(ctx context.Context, opts Options) error {
 	cfg, log := opts.Config, opts.Logger
-	rc := rest.CopyConfig(opts.RESTConfig)
-	rc.UserAgent = "zen-watcher/" + version.Version
+	rc := ClientConfig(opts.RESTConfig, cfg, opts.APILimiter)
 
 	disc, err := discovery.NewDiscoveryClientForConfig(withTimeout(rc))
 	if err != nil {

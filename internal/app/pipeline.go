@@ -38,8 +38,6 @@ func NewEvents(cfg config.Config, rc *rest.Config, stored pipeline.StoredEvents,
 	if err := zenv1.AddToScheme(scheme); err != nil {
 		return nil, err
 	}
-	rc = rest.CopyConfig(rc)
-	rc.QPS, rc.Burst = float32(cfg.APIQPS), cfg.APIBurst // client-go's 5/10 would throttle the writer
 	c, err := client.New(rc, client.Options{Scheme: scheme})
 	if err != nil {
 		return nil, fmt.Errorf("building API client: %w", err)

@@ -56,6 +56,12 @@ func startDaemon(t *testing.T, rc *rest.Config) *daemon {
 // startDaemonWith runs the daemon with the defaults changed by tune.
 func startDaemonWith(t *testing.T, rc *rest.Config, tune func(*config.Config)) *daemon {
 	t.Helper()
+	return startDaemonOpts(t, rc, tune, func(*app.Options) {})
+}
+
+// startDaemonOpts is startDaemonWith with the app options changed by opts.
+func startDaemonOpts(t *testing.T, rc *rest.Config, tune func(*config.Config), opts func(*app.Options)) *daemon {
+	t.Helper()
 	cfg, err := config.Load(func(string) (string, bool) { return "", false })
 	if err != nil {
 		t.Fatal(err)
@@ -80,14 +86,14 @@ func startDaemonWith(t *testing.T, rc *rest.Config, tune func(*config.Config)) *
 			t.Logf("daemon log:\n%s", logs)
 		}
 	})
-	go func() {
-		done <- app.Run(ctx, app.Options{
-			Config: cfg, RESTConfig: rc, Listener: ln,
-			Logger:   slog.New(slog.NewJSONHandler(logs, nil)),
-			Registry: reg,
-			OnEvents: func(e *app.Events) { eventsCh <- e },
-		})
-	}()
+	o := app.Options{
+		Config: cfg, RESTConfig: rc, Listener: ln,
+		Logger:   slog.New(slog.NewJSONHandler(logs, nil)),
+		Registry: reg,
+		OnEvents: func(e *app.Events) { eventsCh <- e },
+	}
+	opts(&o)
+	go func() { done <- app.Run(ctx, o) }()
 	d := &daemon{url: "http://" + ln.Addr().String(), registry: reg, logs: logs, stop: sync.OnceValue(func() error {
 		cancel()
 		select {

@@ -67,7 +67,7 @@ func startPipelineVia(t *testing.T, cfg config.Config, rc *rest.Config) *running
 		stopIndex()
 		t.Fatal("index did not sync")
 	}
-	ev, err := app.NewEvents(cfg, rc, index, reg, log)
+	ev, err := app.NewEvents(cfg, app.ClientConfig(rc, cfg, nil), index, reg, log)
 	if err != nil {
 		stopIndex()
 		t.Fatal(err)
