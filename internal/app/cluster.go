@@ -13,12 +13,9 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/util/flowcontrol"
 
 	zenv1 "github.com/kube-zen/zen-watcher/api/v1"
-	"github.com/kube-zen/zen-watcher/internal/config"
 	"github.com/kube-zen/zen-watcher/internal/health"
-	"github.com/kube-zen/zen-watcher/internal/version"
 )
 
 // clusterWatch keeps the apiserver and crd readiness conditions current. It
@@ -101,22 +98,5 @@ func newBackoff(interval time.Duration) *wait.Backoff {
 func withTimeout(rc *rest.Config) *rest.Config {
 	rc = rest.CopyConfig(rc)
 	rc.Timeout = 10 * time.Second
-	return rc
-}
-
-// ClientConfig is the one configuration every client of the daemon is
-// built from. Its rate limiter is the daemon's whole budget towards the
-// API server (API_QPS, API_BURST): a rest.Config copy keeps the same
-// limiter, so the writer, the informers, discovery, and any client built
-// later from this configuration draw from one bucket, where separate
-// QPS settings would each get their own.
-func ClientConfig(base *rest.Config, cfg config.Config, limiter flowcontrol.RateLimiter) *rest.Config {
-	rc := rest.CopyConfig(base)
-	rc.UserAgent = "zen-watcher/" + version.Version
-	if limiter == nil {
-		limiter = flowcontrol.NewTokenBucketRateLimiter(float32(cfg.APIQPS), cfg.APIBurst)
-	}
-	rc.RateLimiter = limiter
-	rc.QPS, rc.Burst = float32(cfg.APIQPS), cfg.APIBurst // ignored beside RateLimiter; kept for what reads them
 	return rc
 }
