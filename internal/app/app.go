@@ -88,7 +88,7 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	// Retention shares the writer's client, and so its rate limit: the
 	// collector's deletes never add to the load the API server sees.
-	gc := retention.New(events.Client, retention.Options{TTL: cfg.EventTTL, MaxEvents: cfg.MaxEvents, Interval: cfg.GCInterval},
+	gc := retention.New(events.Client, retention.Options{TTL: cfg.EventTTL, MaxEvents: cfg.MaxEvents, MaxStoredBytes: cfg.MaxStoredBytes, Interval: cfg.GCInterval},
 		opts.Registry, log.With("component", "retention"), time.Now)
 	if opts.OnEvents != nil {
 		opts.OnEvents(events)

@@ -52,6 +52,9 @@ type Config struct {
 	EventTTL time.Duration
 	// MaxEvents caps the number of stored events; zero means no cap.
 	MaxEvents int
+	// MaxStoredBytes caps the approximate serialized size of the stored
+	// events; zero means no cap.
+	MaxStoredBytes int64
 	// GCInterval is how often retention runs.
 	GCInterval time.Duration
 	// FalcoBufferSize and AuditBufferSize bound the webhook intake queues.
@@ -117,6 +120,7 @@ func Load(getenv Getenv) (Config, error) {
 		DLQSize:           r.integer("DLQ_SIZE", 1_000, 1, 1_000_000),
 		EventTTL:          r.duration("EVENT_TTL", 7*24*time.Hour, time.Minute, 10*365*24*time.Hour),
 		MaxEvents:         r.integer("MAX_EVENTS", 50_000, 0, 10_000_000),
+		MaxStoredBytes:    r.bytes("MAX_STORED_BYTES", 256<<20, 0, 1<<40),
 		GCInterval:        r.duration("GC_INTERVAL", 5*time.Minute, time.Second, 24*time.Hour),
 		FalcoBufferSize:   r.integer("FALCO_BUFFER_SIZE", 100, 1, 1_000_000),
 		AuditBufferSize:   r.integer("AUDIT_BUFFER_SIZE", 200, 1, 1_000_000),

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/metadata/metadatainformer"
@@ -20,6 +19,7 @@ import (
 // Index is a metadata informer on ZenAgentEvents in every namespace.
 type Index struct {
 	informer cache.SharedIndexInformer
+	counts   *counts
 }
 
 // New builds an index that has not started yet; call Run.
@@ -29,7 +29,11 @@ func New(client metadata.Interface, resync time.Duration) *Index {
 	// The index needs identity and labels only; dropping the rest before
 	// objects enter the cache keeps every entry to a few hundred bytes.
 	_ = inf.SetTransform(stripMetadata)
-	return &Index{informer: inf}
+	c := newCounts()
+	// Registered before Run, so it sees every object the cache holds; the
+	// error is only for an informer that has stopped.
+	_, _ = inf.AddEventHandler(c)
+	return &Index{informer: inf, counts: c}
 }
 
 // Run fills and maintains the index until ctx ends.
@@ -82,28 +86,4 @@ func stripMetadata(obj any) (any, error) {
 			Labels:            m.Labels,
 		},
 	}, nil
-}
-
-var storedDesc = prometheus.NewDesc("zen_watcher_stored_events",
-	"ZenAgentEvents stored in the cluster, by source and severity label, as seen by the event index.",
-	[]string{"source", "severity"}, nil)
-
-// Describe implements prometheus.Collector.
-func (i *Index) Describe(ch chan<- *prometheus.Desc) { ch <- storedDesc }
-
-// Collect implements prometheus.Collector by counting the cached events at
-// scrape time, so the figure can never drift from the cache.
-func (i *Index) Collect(ch chan<- prometheus.Metric) {
-	type key struct{ source, severity string }
-	counts := map[key]int{}
-	for _, obj := range i.informer.GetStore().List() {
-		m, ok := obj.(*metav1.PartialObjectMetadata)
-		if !ok {
-			continue
-		}
-		counts[key{m.Labels[zenv1.LabelSource], m.Labels[zenv1.LabelSeverity]}]++
-	}
-	for k, n := range counts {
-		ch <- prometheus.MustNewConstMetric(storedDesc, prometheus.GaugeValue, float64(n), k.source, k.severity)
-	}
 }

@@ -28,6 +28,9 @@ type Options struct {
 	TTL time.Duration
 	// MaxEvents caps the number of events in scope; zero means no cap.
 	MaxEvents int
+	// MaxStoredBytes caps the approximate serialized size of the events in
+	// scope (see eventSize); zero means no cap.
+	MaxStoredBytes int64
 	// Interval is the time between the end of one run and the start of the
 	// next; DefaultInterval when zero.
 	Interval time.Duration
@@ -48,6 +51,12 @@ type Result struct {
 	DeletedTTL int
 	// DeletedCap is the number deleted to bring the total down to MaxEvents.
 	DeletedCap int
+	// DeletedBytes is the number deleted to bring the stored bytes down to
+	// MaxStoredBytes (beyond those the event cap deleted).
+	DeletedBytes int
+	// StoredBytes is the approximate serialized size of the events that
+	// remain after the run.
+	StoredBytes int64
 	// Skipped is the number not deleted because they changed or vanished
 	// after the scan; they are not errors.
 	Skipped int
@@ -102,11 +111,12 @@ func (c *Collector) Run(ctx context.Context) {
 			return
 		}
 		attrs := []any{"scanned", res.Scanned, "deletedTTL", res.DeletedTTL, "deletedCap", res.DeletedCap,
+			"deletedBytes", res.DeletedBytes, "storedBytes", res.StoredBytes,
 			"skipped", res.Skipped, "failed", res.Failed, "duration", time.Since(start).String()}
 		switch {
 		case err != nil:
 			c.log.Error("retention run failed", append(attrs, "error", err.Error())...)
-		case res.DeletedTTL+res.DeletedCap+res.Skipped > 0:
+		case res.DeletedTTL+res.DeletedCap+res.DeletedBytes+res.Skipped > 0:
 			c.log.Info("retention run", attrs...)
 		default:
 			c.log.Debug("retention run", attrs...)
@@ -116,7 +126,7 @@ func (c *Collector) Run(ctx context.Context) {
 }
 
 // RunOnce scans the events in scope, deletes the expired ones, then
-// deletes the excess over MaxEvents in cap order. A run cut short by ctx
+// deletes the excess over MaxEvents and MaxStoredBytes in cap order. A run cut short by ctx
 // returns ctx's error and is not counted in zen_watcher_gc_runs_total.
 func (c *Collector) RunOnce(ctx context.Context) (Result, error) {
 	res, err := c.collect(ctx)
@@ -141,7 +151,8 @@ func (c *Collector) collect(ctx context.Context) (Result, error) {
 	d := c.newDeleter()
 	// Survivors are the events that will still exist after the TTL pass:
 	// an expired event that changed since the scan stays, and counts.
-	survivors := len(s.kept) + len(s.expired)
+	survivors, bytes := len(s.kept)+len(s.expired), s.bytes
+	defer func() { c.metrics.storedBytes.Set(float64(bytes)) }()
 	for _, r := range s.expired {
 		out, err := d.delete(ctx, r, ReasonTTL)
 		if err != nil {
@@ -149,27 +160,35 @@ func (c *Collector) collect(ctx context.Context) (Result, error) {
 		}
 		if out == deleted || out == gone {
 			survivors--
+			bytes -= int64(r.size)
 		}
 	}
-	if c.opts.MaxEvents > 0 && survivors > c.opts.MaxEvents {
-		excess := survivors - c.opts.MaxEvents
+	overCount := func() bool { return c.opts.MaxEvents > 0 && survivors > c.opts.MaxEvents }
+	overBytes := func() bool { return c.opts.MaxStoredBytes > 0 && bytes > c.opts.MaxStoredBytes }
+	if overCount() || overBytes() {
 		sortForCap(s.kept)
 		// Walk past skipped and failed candidates to the next in order, so
-		// the cap removes exactly the excess when the server allows it.
+		// the caps remove exactly the excess when the server allows it.
 		for _, r := range s.kept {
-			if excess == 0 {
-				break
+			reason := ReasonCap
+			if !overCount() {
+				if !overBytes() {
+					break
+				}
+				reason = ReasonBytes
 			}
-			out, err := d.delete(ctx, r, ReasonCap)
+			out, err := d.delete(ctx, r, reason)
 			if err != nil {
 				return d.tally(res), err
 			}
 			if out == deleted || out == gone {
-				excess--
+				survivors--
+				bytes -= int64(r.size)
 			}
 		}
 	}
 	res = d.tally(res)
+	res.StoredBytes = bytes
 	if res.Failed > 0 {
 		return res, fmt.Errorf("%d of %d retention deletes failed, last: %w", res.Failed, d.attempts, d.lastErr)
 	}

@@ -17,8 +17,9 @@ type Reason string
 
 // Reasons.
 const (
-	ReasonTTL Reason = "ttl"
-	ReasonCap Reason = "cap"
+	ReasonTTL   Reason = "ttl"
+	ReasonCap   Reason = "cap"
+	ReasonBytes Reason = "bytes"
 )
 
 // maxConsecutiveFailures ends a run whose deletes keep failing (missing
@@ -107,6 +108,7 @@ func (d *deleter) delete(ctx context.Context, r record, reason Reason) (outcome,
 func (d *deleter) tally(res Result) Result {
 	res.DeletedTTL += d.byReason[ReasonTTL]
 	res.DeletedCap += d.byReason[ReasonCap]
+	res.DeletedBytes += d.byReason[ReasonBytes]
 	res.Skipped += d.skipped
 	res.Failed += d.failures
 	return res

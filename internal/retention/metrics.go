@@ -10,6 +10,9 @@ type metrics struct {
 	deletions *prometheus.CounterVec // by reason: ttl, cap
 	runs      *prometheus.CounterVec // by result: success, error
 	lastRun   prometheus.Gauge
+	// storedBytes is the approximate serialized size of the events in
+	// scope after the last run.
+	storedBytes prometheus.Gauge
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -17,7 +20,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	m := &metrics{
 		deletions: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "zen_watcher_gc_deletions_total",
-			Help: "ZenAgentEvents deleted by retention, by reason (ttl: last activity older than the TTL; cap: over the event cap).",
+			Help: "ZenAgentEvents deleted by retention, by reason (ttl: last activity older than the TTL; cap: over MAX_EVENTS; bytes: over MAX_STORED_BYTES).",
 		}, []string{"reason"}),
 		runs: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "zen_watcher_gc_runs_total",
@@ -27,10 +30,14 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "zen_watcher_gc_last_run_timestamp_seconds",
 			Help: "Unix time at which the last retention run ended, successful or not.",
 		}),
+		storedBytes: f.NewGauge(prometheus.GaugeOpts{
+			Name: "zen_watcher_stored_bytes",
+			Help: "Approximate serialized size of the stored ZenAgentEvents (their JSON), as of the last retention run.",
+		}),
 	}
 	// Every label value exists from the start, so rate() and absent()
 	// work before the first deletion or failure.
-	for _, r := range []Reason{ReasonTTL, ReasonCap} {
+	for _, r := range []Reason{ReasonTTL, ReasonCap, ReasonBytes} {
 		m.deletions.WithLabelValues(string(r))
 	}
 	m.runs.WithLabelValues("success")

@@ -2,6 +2,7 @@ package retention
 
 import (
 	"cmp"
+	"math"
 	"slices"
 	"time"
 
@@ -25,6 +26,7 @@ type record struct {
 	at       int64
 	rank     int8 // finding.Rank of the severity; -1 for an unknown one
 	resolved bool
+	size     int32 // eventSize, bytes
 }
 
 // lastActivity is when the event was last seen, falling back through the
@@ -44,8 +46,9 @@ func lastActivity(ev *zenv1.ZenAgentEvent) time.Time {
 
 // newRecord condenses ev; namespace is passed in already interned, because
 // thousands of events share a handful of namespaces.
-func newRecord(ev *zenv1.ZenAgentEvent, namespace string, active time.Time) record {
+func newRecord(ev *zenv1.ZenAgentEvent, namespace string, active time.Time, size int) record {
 	r := record{
+		size:            int32(min(size, math.MaxInt32)),
 		namespace:       namespace,
 		name:            ev.Name,
 		uid:             ev.UID,

@@ -1,7 +1,9 @@
 package retention
 
 import (
+	"encoding/json"
 	"fmt"
+	"strings"
 	"slices"
 	"testing"
 	"time"
@@ -66,7 +68,7 @@ func TestRetentionNewRecord(t *testing.T) {
 				Status: zenv1.ZenAgentEventStatus{State: c.state, ResolvedAt: c.resolvedAt, LastSeen: at(5)},
 			}
 			ev.Name, ev.UID, ev.ResourceVersion = "e", "uid-1", "42"
-			r := newRecord(ev, "ns", lastActivity(ev))
+			r := newRecord(ev, "ns", lastActivity(ev), 100)
 			if r.at != c.wantAt.UnixNano() || r.rank != c.wantRank || r.resolved != c.wantResolved {
 				t.Errorf("record = %+v, want at=%v rank=%d resolved=%t", r, c.wantAt, c.wantRank, c.wantResolved)
 			}
@@ -159,4 +161,50 @@ func BenchmarkRetentionSortForCap50k(b *testing.B) {
 		sortForCap(work)
 	}
 	b.ReportMetric(float64(unsafe.Sizeof(record{})), "record-bytes")
+}
+
+// BenchmarkEventSize measures eventSize on a typical event, to compare
+// with the decode the scan already pays for each event.
+func BenchmarkEventSize(b *testing.B) {
+	ev := sizedEvent()
+	for b.Loop() {
+		_ = eventSize(ev)
+	}
+}
+
+// BenchmarkEventDecode is the decode of the same event, which every scan
+// does anyway.
+func BenchmarkEventDecode(b *testing.B) {
+	data, err := json.Marshal(sizedEvent())
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		var ev zenv1.ZenAgentEvent
+		if err := json.Unmarshal(data, &ev); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func TestEventSizeIsTheJSONLength(t *testing.T) {
+	ev := sizedEvent()
+	data, err := json.Marshal(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := eventSize(ev); got != len(data) {
+		t.Errorf("eventSize %d, want the JSON length %d", got, len(data))
+	}
+}
+
+func sizedEvent() *zenv1.ZenAgentEvent {
+	ev := &zenv1.ZenAgentEvent{
+		Spec: zenv1.ZenAgentEventSpec{Source: "falco", Severity: zenv1.SeverityHigh, Category: zenv1.CategorySecurity,
+			EventType: "terminal-shell-in-container", DedupKey: "Terminal shell in container/web-7d9f/" + strings.Repeat("o", 50)},
+		Status: zenv1.ZenAgentEventStatus{State: zenv1.StateOpen, Count: 3},
+	}
+	ev.Name, ev.Namespace, ev.UID, ev.ResourceVersion = "falco-0123456789abcdef", "default", "4f9c0e1e-7d4a-4b7e-9a43-3f1c2b9e8d10", "12345"
+	ev.Labels = map[string]string{zenv1.LabelSource: "falco", zenv1.LabelSeverity: "HIGH"}
+	return ev
 }

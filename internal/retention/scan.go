@@ -16,6 +16,7 @@ type scanResult struct {
 	expired []record // last activity before the TTL cutoff
 	kept    []record // the rest; only collected when there is a cap
 	scanned int
+	bytes   int64 // eventSize of every event scanned
 }
 
 // scan lists every event in scope once. A scan long enough for etcd to
@@ -53,9 +54,11 @@ func (c *Collector) scanPages(ctx context.Context, cutoff time.Time) (scanResult
 		for i := range page.Items {
 			ev := &page.Items[i]
 			s.scanned++
+			size := eventSize(ev)
+			s.bytes += int64(size)
 			active := lastActivity(ev)
 			expired := !cutoff.IsZero() && active.Before(cutoff)
-			if !expired && c.opts.MaxEvents <= 0 {
+			if !expired && c.opts.MaxEvents <= 0 && c.opts.MaxStoredBytes <= 0 {
 				continue // without a cap, only expired events need remembering
 			}
 			ns, ok := namespaces[ev.Namespace]
@@ -63,7 +66,7 @@ func (c *Collector) scanPages(ctx context.Context, cutoff time.Time) (scanResult
 				ns = ev.Namespace
 				namespaces[ns] = ns
 			}
-			r := newRecord(ev, ns, active)
+			r := newRecord(ev, ns, active, size)
 			if expired {
 				s.expired = append(s.expired, r)
 			} else {

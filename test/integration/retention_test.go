@@ -168,7 +168,7 @@ func TestRetentionTTLDeletesExactlyTheExpired(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (retention.Result{Scanned: 8, DeletedTTL: 3}); res != want {
+	if want := (retention.Result{Scanned: 8, DeletedTTL: 3}); withoutBytes(t, res) != want {
 		t.Errorf("result = %+v, want %+v", res, want)
 	}
 	want := []string{"at-cutoff", "fresh", "no-status-new", "recurring", "resolved-but-active"}
@@ -188,6 +188,55 @@ func TestRetentionTTLDeletesExactlyTheExpired(t *testing.T) {
 		if got := gcMetric(t, reg, m.name, m.label); got != m.want {
 			t.Errorf("%s{%s} = %v, want %v", m.name, m.label, got, m.want)
 		}
+	}
+}
+
+// withoutBytes checks that a run that left events reports their size,
+// and clears it, so results compare by counts.
+func withoutBytes(t *testing.T, res retention.Result) retention.Result {
+	t.Helper()
+	if res.StoredBytes <= 0 {
+		t.Errorf("StoredBytes %d after a run that left events", res.StoredBytes)
+	}
+	res.StoredBytes = 0
+	return res
+}
+
+// TestRetentionByteCap caps the stored bytes: the events go in the cap
+// order, the count cap first, and the gauge shows what remains.
+func TestRetentionByteCap(t *testing.T) {
+	ns := gcNamespace(t, "bytes")
+	putCapSet(t, ns)
+	measure, err := newGC(k8sClient, nil, retention.Options{Namespace: ns}).RunOnce(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := measure.StoredBytes
+	// Eight small events: each is some hundreds of bytes of JSON.
+	if total < 8*300 || total > 8*4096 {
+		t.Fatalf("eight events measured at %d bytes", total)
+	}
+	reg := prometheus.NewRegistry()
+	res, err := newGC(k8sClient, reg, retention.Options{MaxStoredBytes: total - 1, Namespace: ns}).RunOnce(context.Background())
+	if err != nil || res.DeletedBytes != 1 || res.DeletedCap != 0 || res.StoredBytes >= total {
+		t.Fatalf("one byte over: %+v, %v; want the first in cap order deleted", res, err)
+	}
+	if got := eventNames(t, ns); slices.Contains(got, "r-old") || len(got) != 7 {
+		t.Errorf("left %v, want all but r-old", got)
+	}
+	if got := gcMetric(t, reg, "zen_watcher_stored_bytes", ""); got != float64(res.StoredBytes) {
+		t.Errorf("zen_watcher_stored_bytes %v, want %d", got, res.StoredBytes)
+	}
+	if got := gcMetric(t, reg, "zen_watcher_gc_deletions_total", "bytes"); got != 1 {
+		t.Errorf("deletions{bytes} %v, want 1", got)
+	}
+	// Both caps: the count takes r-new, the bytes then the next in order.
+	res, err = newGC(k8sClient, nil, retention.Options{MaxEvents: 6, MaxStoredBytes: res.StoredBytes * 5 / 7, Namespace: ns}).RunOnce(context.Background())
+	if err != nil || res.DeletedCap != 1 || res.DeletedBytes < 1 {
+		t.Fatalf("both caps: %+v, %v", res, err)
+	}
+	if got := eventNames(t, ns); slices.Contains(got, "r-new") || slices.Contains(got, "o-info-old") || !slices.Contains(got, "o-critical") {
+		t.Errorf("left %v: want r-new, then o-info-old gone first", got)
 	}
 }
 
@@ -227,7 +276,7 @@ func TestRetentionCapDeletesLeastUsefulFirst(t *testing.T) {
 			putCapSet(t, ns)
 			c.opts.Namespace = ns
 			res, err := newGC(k8sClient, nil, c.opts).RunOnce(context.Background())
-			if err != nil || res != c.want {
+			if err != nil || withoutBytes(t, res) != c.want {
 				t.Errorf("RunOnce = %+v, %v; want %+v", res, err, c.want)
 			}
 			want := slices.DeleteFunc(slices.Clone(all), func(n string) bool { return slices.Contains(c.deleted, n) })
@@ -261,7 +310,7 @@ func TestRetentionKeepsEventsChangedAfterTheScan(t *testing.T) {
 		return nil
 	}}
 	res, err := newGC(hc, nil, retention.Options{TTL: 48 * time.Hour, MaxEvents: 8, Namespace: ns}).RunOnce(ctx)
-	if want := (retention.Result{Scanned: 9, DeletedCap: 1, Skipped: 2}); err != nil || res != want {
+	if want := (retention.Result{Scanned: 9, DeletedCap: 1, Skipped: 2}); err != nil || withoutBytes(t, res) != want {
 		t.Errorf("RunOnce = %+v, %v; want %+v", res, err, want)
 	}
 	names := eventNames(t, ns)
