@@ -110,13 +110,15 @@ type headerFunc func() []byte
 func unsigned(int) headerFunc { return func() []byte { return nil } }
 
 // signer signs each request of worker w with a nonce of its own, as the
-// README's scheme says.
+// README's scheme says. Nonces start with the run's start time, so two
+// runs against one daemon within the skew window do not replay each other.
 func signer(key string, body []byte) func(w int) headerFunc {
+	run := strconv.FormatInt(time.Now().UnixNano(), 36)
 	return func(w int) headerFunc {
 		n := 0
 		return func() []byte {
 			n++
-			ts, nonce := strconv.FormatInt(time.Now().Unix(), 10), fmt.Sprintf("loadgen-%04d-%012d", w, n)
+			ts, nonce := strconv.FormatInt(time.Now().Unix(), 10), fmt.Sprintf("loadgen-%s-%04d-%012d", run, w, n)
 			m := hmac.New(sha256.New, []byte(key))
 			m.Write([]byte(ts + "." + nonce + "."))
 			m.Write(body)

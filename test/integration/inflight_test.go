@@ -30,7 +30,7 @@ func TestInflightBytesBoundMemory(t *testing.T) {
 		t.Skip("sends 1 GiB over loopback")
 	}
 	p := startProcess(t, "WEBHOOK_TOKEN="+webhookToken, "RATE_LIMIT_RPS=0")
-	body := bigAuditList(t, 16<<20-4096)
+	body := bigAuditList(t, 16<<20)
 	baseline := p.memoryKiB(t, "VmRSS")
 
 	const clients = 64
@@ -69,8 +69,8 @@ func TestInflightBytesBoundMemory(t *testing.T) {
 		t.Error(err)
 	}
 	peak := p.memoryKiB(t, "VmHWM")
-	t.Logf("64 concurrent %d MiB audit bodies: %d accepted, %d refused with 503, %d cut off mid-upload; RSS before %d MiB, peak (VmHWM) %d MiB",
-		len(body)>>20, accepted.Load(), refused.Load(), cut.Load(), baseline>>10, peak>>10)
+	t.Logf("64 concurrent %.1f MiB audit bodies: %d accepted, %d refused with 503, %d cut off mid-upload; RSS before %d MiB, peak (VmHWM) %d MiB",
+		float64(len(body))/(1<<20), accepted.Load(), refused.Load(), cut.Load(), baseline>>10, peak>>10)
 	if accepted.Load() == 0 || refused.Load() == 0 {
 		t.Error("want some bodies taken and some refused for want of room")
 	}
