@@ -3,8 +3,8 @@ package retention
 import (
 	"encoding/json"
 	"fmt"
-	"strings"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 	"unsafe"
