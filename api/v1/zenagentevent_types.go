@@ -45,6 +45,9 @@ const (
 	LabelSource   = "source"
 	LabelCategory = "category"
 	LabelSeverity = "severity"
+	// LabelRule is spec.rule when that is a valid label value; absent
+	// otherwise (a Kyverno policy/rule, a Falco rule with spaces).
+	LabelRule = "rule"
 	// LabelKeyHash holds finding.KeyHash of the dedup key, the same for
 	// every generation of one finding, so the event index can find an
 	// event from metadata alone.
@@ -58,6 +61,8 @@ const (
 // limit; the writer truncates longer values before they reach the API server.
 const (
 	MaxStringLength = 1024
+	MaxRuleLength   = 253
+	MaxTitleLength  = MaxStringLength
 	MaxDetailsBytes = 32 * 1024
 )
 
@@ -109,6 +114,20 @@ type ZenAgentEventSpec struct {
 	// +kubebuilder:validation:MaxLength=63
 	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
 	EventType string `json:"eventType"`
+
+	// Rule is the tool's own identifier of what was found: the CVE id for
+	// Trivy, policy/rule for Kyverno, the test number for kube-bench, the
+	// check id for Checkov, the rule name for Falco and audit. When it is a
+	// valid label value it is also the "rule" label, so -l can select it.
+	// +kubebuilder:validation:MaxLength=253
+	// +optional
+	Rule string `json:"rule,omitempty"`
+
+	// Title is one line a person reads: the CVE title, the kube-bench
+	// test_desc, the Kyverno message, the Falco rule.
+	// +kubebuilder:validation:MaxLength=1024
+	// +optional
+	Title string `json:"title,omitempty"`
 
 	// DetectedAt is when the tool first reported the finding.
 	DetectedAt metav1.Time `json:"detectedAt"`
@@ -171,9 +190,11 @@ type ZenAgentEventStatus struct {
 // +kubebuilder:printcolumn:name="Category",type=string,JSONPath=`.spec.category`
 // +kubebuilder:printcolumn:name="Severity",type=string,JSONPath=`.spec.severity`
 // +kubebuilder:printcolumn:name="Type",type=string,JSONPath=`.spec.eventType`
+// +kubebuilder:printcolumn:name="Rule",type=string,JSONPath=`.spec.rule`
 // +kubebuilder:printcolumn:name="Resource",type=string,JSONPath=`.spec.resource.name`
 // +kubebuilder:printcolumn:name="Count",type=integer,JSONPath=`.status.count`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+// +kubebuilder:printcolumn:name="Title",type=string,JSONPath=`.spec.title`,priority=1
 // +kubebuilder:printcolumn:name="Kind",type=string,JSONPath=`.spec.resource.kind`,priority=1
 // +kubebuilder:printcolumn:name="State",type=string,JSONPath=`.status.state`,priority=1
 // +kubebuilder:printcolumn:name="Last-Seen",type=date,JSONPath=`.status.lastSeen`,priority=1

@@ -6,6 +6,8 @@ package finding
 import (
 	"time"
 
+	"k8s.io/apimachinery/pkg/util/validation"
+
 	zenv1 "github.com/kube-zen/zen-watcher/api/v1"
 )
 
@@ -21,6 +23,14 @@ type Finding struct {
 	Severity zenv1.Severity
 	// EventType says what kind of finding it is, e.g. "vulnerability".
 	EventType string
+	// Rule is the tool's own identifier of what was found: a CVE id, a
+	// Kyverno policy/rule, a kube-bench test number, a Checkov check id, a
+	// Falco or audit rule name. It becomes spec.rule, and the rule label
+	// when it is a valid label value.
+	Rule string
+	// Title is one line a person reads, e.g. the CVE title or the
+	// kube-bench test description. It becomes spec.title.
+	Title string
 	// Resource is the object concerned; nil for host-level findings.
 	Resource *zenv1.ResourceRef
 	// Details are the tool-specific fields worth keeping.
@@ -45,4 +55,15 @@ func (f *Finding) Namespace() string {
 		return ""
 	}
 	return f.Resource.Namespace
+}
+
+// RuleLabel returns the value of the rule label for rule, and false when
+// rule is empty or not a valid label value (a Kyverno policy/rule, a Falco
+// rule with spaces): such a rule stays in the spec only, rather than being
+// rewritten into a label that no longer says what the tool said.
+func RuleLabel(rule string) (string, bool) {
+	if rule == "" || len(validation.IsValidLabelValue(rule)) > 0 {
+		return "", false
+	}
+	return rule, true
 }

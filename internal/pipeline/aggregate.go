@@ -416,7 +416,7 @@ func (a *Aggregator) event(f *finding.Finding, e *entry) *zenv1.ZenAgentEvent {
 		TypeMeta: metav1.TypeMeta{APIVersion: zenv1.GroupVersion.String(), Kind: "ZenAgentEvent"},
 		Spec: zenv1.ZenAgentEventSpec{
 			Source: f.Source, Category: f.Category, Severity: f.Severity, EventType: f.EventType,
-			DetectedAt: metav1.NewTime(f.DetectedAt), Resource: f.Resource, DedupKey: f.DedupKey,
+			Rule: f.Rule, Title: f.Title, DetectedAt: metav1.NewTime(f.DetectedAt), Resource: f.Resource, DedupKey: f.DedupKey,
 		},
 	}
 	if details, err := json.Marshal(f.Details); err == nil && len(f.Details) > 0 {
@@ -432,6 +432,9 @@ func (a *Aggregator) name(ev *zenv1.ZenAgentEvent, source, key string, e *entry)
 	ev.Labels = map[string]string{
 		zenv1.LabelSource: source, zenv1.LabelCategory: string(ev.Spec.Category), zenv1.LabelSeverity: string(ev.Spec.Severity),
 		zenv1.LabelKeyHash: finding.KeyHash(source, key), zenv1.LabelGeneration: strconv.Itoa(e.gen),
+	}
+	if rule, ok := finding.RuleLabel(ev.Spec.Rule); ok {
+		ev.Labels[zenv1.LabelRule] = rule
 	}
 }
 

@@ -35,7 +35,7 @@ const celVar = "finding"
 // map(string, dyn), so without the check a misspelt field would compile and
 // then fail on every single finding at run time.
 var (
-	celFields         = []string{"category", "dedupKey", "detectedAt", "details", "eventType", "resolved", "resource", "severity", "source"}
+	celFields         = []string{"category", "dedupKey", "detectedAt", "details", "eventType", "resolved", "resource", "rule", "severity", "source", "title"}
 	celResourceFields = []string{"apiVersion", "kind", "name", "namespace"}
 )
 
@@ -86,6 +86,8 @@ func celInput(f *finding.Finding) *celvar.Activation {
 		"category":   string(f.Category),
 		"severity":   string(f.Severity),
 		"eventType":  f.EventType,
+		"rule":       f.Rule,
+		"title":      f.Title,
 		"dedupKey":   f.DedupKey,
 		"detectedAt": f.DetectedAt,
 		"details":    details,

@@ -23,6 +23,7 @@ func filterFinding(key string, sev zenv1.Severity, cat zenv1.Category, ns string
 	f := finding.Finding{
 		Source: "kyverno", Category: cat, Severity: sev, EventType: "policy-violation",
 		DedupKey: key, DetectedAt: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC),
+		Rule: "policy/" + key, Title: "Title of " + key,
 	}
 	if ns != "" {
 		f.Resource = &zenv1.ResourceRef{APIVersion: "v1", Kind: "Pod", Name: "p", Namespace: ns}
@@ -127,6 +128,10 @@ func TestFilterModes(t *testing.T) {
 			map[string]float64{reasonFilterExpression: 3},
 		},
 		{config.BehaviorCustom, "false", []string{"resolved-low"}, map[string]float64{reasonFilterExpression: 7}},
+		{
+			config.BehaviorCustom, `finding.rule == "policy/high" || finding.title.endsWith("med")`,
+			[]string{"high", "med", "resolved-low"}, map[string]float64{reasonFilterExpression: 5},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.mode)+"/"+tt.expr, func(t *testing.T) {

@@ -78,7 +78,11 @@ func (s *NormalizeStage) normalize(f *finding.Finding) bool {
 		f.DetectedAt = s.now()
 	}
 
-	c := detailsCopier{truncated: cut || cutType || longKey}
+	rule, cutRule := clampLine(f.Rule, zenv1.MaxRuleLength)
+	title, cutTitle := clampLine(f.Title, zenv1.MaxTitleLength)
+	f.Rule, f.Title = rule, title
+
+	c := detailsCopier{truncated: cut || cutType || longKey || cutRule || cutTitle}
 	f.Details = c.findingDetails(f)
 	if c.truncated {
 		s.metrics.FindingsTruncated.WithLabelValues(source).Inc()

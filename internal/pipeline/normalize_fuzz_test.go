@@ -37,6 +37,8 @@ func FuzzNormalize(f *testing.F) {
 			Severity:  zenv1.SeverityLow,
 			EventType: eventType,
 			DedupKey:  key,
+			Rule:      dk + name,
+			Title:     dv + "\n" + key,
 			Details:   details,
 			Resource:  &zenv1.ResourceRef{Kind: kind, Name: name, Namespace: ns, APIVersion: dk},
 		}
@@ -56,6 +58,10 @@ func checkNormalized(t *testing.T, f finding.Finding) {
 	}
 	if f.DedupKey == "" || len(f.DedupKey) > zenv1.MaxStringLength || !utf8.ValidString(f.DedupKey) {
 		t.Errorf("dedup key of %d bytes, valid UTF-8 %v", len(f.DedupKey), utf8.ValidString(f.DedupKey))
+	}
+	if len(f.Rule) > zenv1.MaxRuleLength || len(f.Title) > zenv1.MaxTitleLength || !utf8.ValidString(f.Rule) || !utf8.ValidString(f.Title) ||
+		strings.ContainsAny(f.Rule+f.Title, "\n\r\t") {
+		t.Errorf("rule %q or title %q is not one valid line within the limits", f.Rule, f.Title)
 	}
 	if r := f.Resource; r != nil {
 		if r.Kind == "" || r.Name == "" || len(r.Kind) > maxKindLen || len(r.Name) > maxNameLen ||

@@ -88,12 +88,65 @@ func fitUTF8(s string, n int) (v string, cut bool) {
 // clampString fits s into MaxStringLength bytes; a shortened value ends in
 // truncatedMarker.
 func clampString(s string) (v string, cut bool) {
-	v, cut = fitUTF8(s, zenv1.MaxStringLength)
+	return clampTo(s, zenv1.MaxStringLength)
+}
+
+// clampTo fits s into n bytes; a shortened value ends in truncatedMarker.
+func clampTo(s string, n int) (v string, cut bool) {
+	v, cut = fitUTF8(s, n)
 	if !cut {
 		return v, false
 	}
-	v, _ = fitUTF8(v, zenv1.MaxStringLength-len(truncatedMarker))
+	v, _ = fitUTF8(v, n-len(truncatedMarker))
 	return v + truncatedMarker, true
+}
+
+// clampLine makes s one line of at most n bytes: every run of white space
+// and control characters becomes one space, so a multi-line tool message
+// still reads as a table cell, and the ends are trimmed.
+func clampLine(s string, n int) (v string, cut bool) {
+	if isLine(s) {
+		return clampTo(s, n)
+	}
+	var b strings.Builder
+	b.Grow(min(len(s), n+len(truncatedMarker)))
+	space := false
+	for _, r := range s {
+		if unicode.IsSpace(r) || unicode.IsControl(r) {
+			space = b.Len() > 0
+			continue
+		}
+		if space {
+			b.WriteByte(' ')
+			space = false
+		}
+		b.WriteRune(r)
+		if b.Len() > 4*n {
+			break // far past the limit: the rest would be cut anyway
+		}
+	}
+	v, cut = clampTo(b.String(), n)
+	return v, cut || b.Len() > 4*n
+}
+
+// isLine reports whether s needs no change by clampLine but perhaps a cut:
+// no control characters, no white space but single inner spaces.
+func isLine(s string) bool {
+	prevSpace := true // a leading space is not a line
+	for _, r := range s {
+		switch {
+		case r == ' ':
+			if prevSpace {
+				return false
+			}
+			prevSpace = true
+		case unicode.IsSpace(r) || unicode.IsControl(r):
+			return false
+		default:
+			prevSpace = false
+		}
+	}
+	return s == "" || !prevSpace
 }
 
 // shortenKey returns key unchanged when it is valid UTF-8 of at most

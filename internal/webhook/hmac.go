@@ -96,13 +96,7 @@ func (h *HMAC) Body(r *http.Request, body []byte) (Identity, *AuthError) {
 	}
 	match := -1
 	for i, key := range *h.keys.Load() {
-		m := hmac.New(sha256.New, key)
-		m.Write([]byte(r.Header.Get(HeaderTimestamp)))
-		m.Write([]byte{'.'})
-		m.Write([]byte(s.nonce))
-		m.Write([]byte{'.'})
-		m.Write(body)
-		if hmac.Equal(m.Sum(nil), s.mac) {
+		if hmac.Equal(signature(key, r.Header.Get(HeaderTimestamp), s.nonce, body), s.mac) {
 			match = i
 		}
 	}

@@ -29,13 +29,15 @@ func validEvent(name string) map[string]any {
 		"metadata": map[string]any{
 			"name":      name,
 			"namespace": "default",
-			"labels":    map[string]any{"source": "trivy", "category": "security", "severity": "HIGH"},
+			"labels":    map[string]any{"source": "trivy", "category": "security", "severity": "HIGH", "rule": "CVE-2026-0001"},
 		},
 		"spec": map[string]any{
 			"source":     "trivy",
 			"category":   "security",
 			"severity":   "HIGH",
 			"eventType":  "vulnerability",
+			"rule":       "CVE-2026-0001",
+			"title":      "nginx: heap overflow in the resolver",
 			"detectedAt": "2026-11-23T10:00:00Z",
 			"resource":   map[string]any{"apiVersion": "apps/v1", "kind": "Deployment", "name": "nginx", "namespace": "default"},
 			"dedupKey":   "default/Deployment/nginx/nginx/CVE-2026-0001",
@@ -109,6 +111,9 @@ func TestSchemaRejectsMalformedEvents(t *testing.T) {
 		{"details not an object", func(s map[string]any) { s["details"] = "text" }, "spec.details"},
 		{"details with too many fields", func(s map[string]any) { s["details"] = manyDetails }, "spec.details"},
 		{"severity wrong type", func(s map[string]any) { s["severity"] = 3 }, "spec.severity"},
+		{"rule over 253", func(s map[string]any) { s["rule"] = strings.Repeat("r", zenv1.MaxRuleLength+1) }, "spec.rule"},
+		{"title over 1024", func(s map[string]any) { s["title"] = long }, "spec.title"},
+		{"rule wrong type", func(s map[string]any) { s["rule"] = 7 }, "spec.rule"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -122,6 +127,18 @@ func TestSchemaRejectsMalformedEvents(t *testing.T) {
 				t.Errorf("error should name %s: %v", c.wantMsg, err)
 			}
 		})
+	}
+}
+
+// TestEventWithoutRuleOrTitleStaysValid: events stored before spec.rule
+// and spec.title existed have neither, and must still be accepted.
+func TestEventWithoutRuleOrTitleStaysValid(t *testing.T) {
+	obj := validEvent(uniqueName(t))
+	delete(obj["spec"].(map[string]any), "rule")
+	delete(obj["spec"].(map[string]any), "title")
+	delete(obj["metadata"].(map[string]any)["labels"].(map[string]any), "rule")
+	if err := createRaw(t, obj); err != nil {
+		t.Fatalf("event without rule and title rejected: %v", err)
 	}
 }
 
@@ -211,18 +228,21 @@ func TestKubectlShowsPrinterColumnsAndSelectsByLabel(t *testing.T) {
 	}
 	out := kubectl(t, "get", "zae", "-n", "default", "-l", "severity=HIGH", "--field-selector", "metadata.name="+name)
 	header := strings.Fields(strings.SplitN(out, "\n", 2)[0])
-	want := []string{"NAME", "SOURCE", "CATEGORY", "SEVERITY", "TYPE", "RESOURCE", "COUNT", "AGE"}
+	want := []string{"NAME", "SOURCE", "CATEGORY", "SEVERITY", "TYPE", "RULE", "RESOURCE", "COUNT", "AGE"}
 	if strings.Join(header, " ") != strings.Join(want, " ") {
 		t.Errorf("columns = %v, want %v\n%s", header, want, out)
 	}
-	if !strings.Contains(out, "trivy") || !strings.Contains(out, "vulnerability") || !strings.Contains(out, "nginx") {
+	if !strings.Contains(out, "trivy") || !strings.Contains(out, "vulnerability") || !strings.Contains(out, "nginx") || !strings.Contains(out, "CVE-2026-0001") {
 		t.Errorf("row lacks values:\n%s", out)
 	}
 	wide := kubectl(t, "get", "zenagentevents", "-n", "default", name, "-o", "wide")
-	for _, col := range []string{"KIND", "STATE", "LAST-SEEN"} {
+	for _, col := range []string{"TITLE", "KIND", "STATE", "LAST-SEEN", "nginx: heap overflow in the resolver"} {
 		if !strings.Contains(wide, col) {
 			t.Errorf("-o wide lacks %s:\n%s", col, wide)
 		}
+	}
+	if byRule := kubectl(t, "get", "zae", "-n", "default", "-l", "rule=CVE-2026-0001", "-o", "name"); !strings.Contains(byRule, name) {
+		t.Errorf("label selector rule=CVE-2026-0001 missed the event:\n%s", byRule)
 	}
 	if none := kubectl(t, "get", "zae", "-n", "default", "-l", "severity=LOW", "-o", "name"); strings.Contains(none, name) {
 		t.Errorf("label selector severity=LOW matched a HIGH event")

@@ -2,6 +2,7 @@ package audit
 
 import (
 	"slices"
+	"strings"
 	"time"
 
 	zenv1 "github.com/kube-zen/zen-watcher/api/v1"
@@ -53,6 +54,8 @@ func (st *parse) finding(e *event, r *Rule, matched []string) finding.Finding {
 		Category:         zenv1.CategoryCompliance,
 		Severity:         r.Severity,
 		EventType:        r.EventType,
+		Rule:             r.Name,
+		Title:            title(e),
 		Resource:         resourceRef(e),
 		Details:          details,
 		DetectedAt:       detectedAt(e, st.now),
@@ -93,4 +96,44 @@ func detectedAt(e *event, now time.Time) time.Time {
 		}
 	}
 	return now
+}
+
+// title says who did what to which object, e.g. "alice create
+// pods/exec default/web": the rule names the kind of event, the title
+// this occurrence. Parts the event lacks are left out; an event with none
+// (a non-resource request) is named by its URI.
+func title(e *event) string {
+	parts := make([]string, 0, 4)
+	user := e.user.username
+	if user == "" {
+		user = "unknown user"
+	}
+	parts = append(parts, user)
+	if e.verb != "" {
+		parts = append(parts, e.verb)
+	}
+	if !e.hasObjectRef || e.objectRef.resource == "" {
+		if e.requestURI != "" {
+			parts = append(parts, e.requestURI)
+		}
+		return strings.Join(parts, " ")
+	}
+	r := &e.objectRef
+	res := r.resource
+	if r.apiGroup != "" {
+		res += "." + r.apiGroup
+	}
+	if r.subresource != "" {
+		res += "/" + r.subresource
+	}
+	parts = append(parts, res)
+	switch {
+	case r.namespace != "" && r.name != "":
+		parts = append(parts, r.namespace+"/"+r.name)
+	case r.name != "":
+		parts = append(parts, r.name)
+	case r.namespace != "":
+		parts = append(parts, "in "+r.namespace)
+	}
+	return strings.Join(parts, " ")
 }

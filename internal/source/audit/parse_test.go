@@ -39,8 +39,21 @@ var fixtureWants = []fixtureWant{
 		zenv1.ResourceRef{APIVersion: "v1", Kind: "Secret", Name: "example-secret", Namespace: "default"}, "2020-04-21T17:58:49.696309Z"},
 }
 
+// fixtureTitles are spec.title of each fixture's finding: who did what to
+// which object.
+var fixtureTitles = map[string]string{
+	fxCreateSecret: "minikube-user create secrets default/example-secret",
+	fxExecPod:      "minikube-user create pods/exec default/nginx-deployment-7998647bdf-phvq7",
+	fxClusterAdmin: "minikube-user create clusterrolebindings.rbac.authorization.k8s.io some-reader-binding",
+	fxDeleteDeploy: "minikube-user delete deployments.extensions default/nginx-deployment",
+	fxDeleteSecret: "minikube-user delete secrets default/example-secret",
+}
+
 func checkFixtureFinding(t *testing.T, f finding.Finding, w fixtureWant) {
 	t.Helper()
+	if rule := strings.Fields(w.rules)[0]; f.Rule != rule || f.Title != fixtureTitles[w.file] {
+		t.Errorf("%s: rule %q title %q; want %q, %q", w.file, f.Rule, f.Title, rule, fixtureTitles[w.file])
+	}
 	if f.EventType != w.eventType || f.Severity != w.severity || f.DedupKey != w.auditID {
 		t.Errorf("%s: got %s/%s key %s; want %s/%s key %s", w.file, f.EventType, f.Severity, f.DedupKey, w.eventType, w.severity, w.auditID)
 	}
@@ -85,6 +98,7 @@ func TestFixtureFieldByField(t *testing.T) {
 	b := parseOK(t, NewParser(nil), readFixture(t, fxExecPod))
 	want := finding.Finding{
 		Source: SourceName, Category: zenv1.CategoryCompliance, Severity: zenv1.SeverityHigh, EventType: EventPodExec,
+		Rule: "pod-exec", Title: "minikube-user create pods/exec default/nginx-deployment-7998647bdf-phvq7",
 		Resource:   &zenv1.ResourceRef{APIVersion: "v1", Kind: "Pod", Name: "nginx-deployment-7998647bdf-phvq7", Namespace: "default"},
 		DetectedAt: time.Date(2018, 10, 26, 13, 38, 34, 902914000, time.UTC),
 		DedupKey:   "ca1ed9f4-7bf4-4c85-81a8-1b11253d1ba6", SingleOccurrence: true,
@@ -253,5 +267,32 @@ func TestKindGuesses(t *testing.T) {
 		if got := kindOf(resource).kind; got != want {
 			t.Errorf("kindOf(%q) = %q; want %q", resource, got, want)
 		}
+	}
+}
+
+func TestTitle(t *testing.T) {
+	cases := []struct {
+		name string
+		over map[string]any
+		want string
+	}{
+		{"namespaced object", nil, "alice get pods shop/web-0"},
+		{"group and subresource", map[string]any{"verb": "create", "objectRef": objRef("deployments", "shop", "web", "apps", "scale")},
+			"alice create deployments.apps/scale shop/web"},
+		{"cluster-scoped", map[string]any{"objectRef": objRef("namespaces", "", "shop")}, "alice get namespaces shop"},
+		{"list in a namespace", map[string]any{"verb": "list", "objectRef": objRef("secrets", "shop", "")}, "alice list secrets in shop"},
+		{"non-resource request", map[string]any{"objectRef": nil, "requestURI": "/metrics"}, "alice get /metrics"},
+		{"no user", map[string]any{"user": map[string]any{}}, "unknown user get pods shop/web-0"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			b := parseOK(t, NewParser(nil), mustJSON(t, eventWith(merge(denied, c.over))))
+			if len(b.Findings) != 1 {
+				t.Fatalf("got %+v; want a finding", b)
+			}
+			if f := b.Findings[0]; f.Title != c.want || f.Rule != "access-denied" {
+				t.Errorf("title %q, rule %q; want %q, access-denied", f.Title, f.Rule, c.want)
+			}
+		})
 	}
 }

@@ -38,6 +38,8 @@ func Findings(r Report, now time.Time) []finding.Finding {
 			Category:   zenv1.CategorySecurity,
 			Severity:   severityOf(c),
 			EventType:  EventType,
+			Rule:       c.CheckID,
+			Title:      c.CheckName,
 			Resource:   resourceRef(c.Resource, c.Framework),
 			Details:    details,
 			DetectedAt: now,

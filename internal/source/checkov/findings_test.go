@@ -16,6 +16,7 @@ func TestFindingsFromFixtures(t *testing.T) {
 		{single, []finding.Finding{
 			{
 				Source: "checkov", Category: zenv1.CategorySecurity, EventType: "static-analysis",
+				Rule: "CKV_K8S_20", Title: "Containers should not run with allowPrivilegeEscalation",
 				// severity null: CKV_K8S_20 is in the high-risk table.
 				Severity: zenv1.SeverityHigh,
 				Resource: &zenv1.ResourceRef{Kind: "Deployment", Namespace: "shop", Name: "web"},
@@ -33,6 +34,7 @@ func TestFindingsFromFixtures(t *testing.T) {
 			},
 			{
 				Source: "checkov", Category: zenv1.CategorySecurity, EventType: "static-analysis",
+				Rule: "CKV_K8S_16", Title: "Container should not be privileged",
 				Severity: zenv1.SeverityHigh, // checkov's own "HIGH"
 				Resource: &zenv1.ResourceRef{Kind: "Pod", Namespace: "default", Name: "debug"},
 				Details: map[string]any{
@@ -49,6 +51,7 @@ func TestFindingsFromFixtures(t *testing.T) {
 			},
 			{
 				Source: "checkov", Category: zenv1.CategorySecurity, EventType: "static-analysis",
+				Rule: "CKV_K8S_43", Title: "Image should use digest",
 				Severity: zenv1.SeverityLow, // checkov's own "LOW"
 				Resource: &zenv1.ResourceRef{Kind: "Deployment", Namespace: "shop", Name: "web"},
 				Details: map[string]any{
@@ -67,6 +70,7 @@ func TestFindingsFromFixtures(t *testing.T) {
 		{multi, []finding.Finding{
 			{
 				Source: "checkov", Category: zenv1.CategorySecurity, EventType: "static-analysis",
+				Rule: "CKV_K8S_28", Title: "Minimize the admission of containers with the NET_RAW capability",
 				Severity: zenv1.SeverityMedium, // null, and NET_RAW is not in the table
 				Resource: &zenv1.ResourceRef{Kind: "DaemonSet", Namespace: "kube-system", Name: "node-agent"},
 				Details: map[string]any{
@@ -83,6 +87,7 @@ func TestFindingsFromFixtures(t *testing.T) {
 			},
 			{
 				Source: "checkov", Category: zenv1.CategorySecurity, EventType: "static-analysis",
+				Rule: "CKV_DOCKER_3", Title: "Ensure that a user for the container has been created",
 				Severity: zenv1.SeverityMedium,
 				Resource: nil, // a file path stays in details only
 				Details: map[string]any{

@@ -19,6 +19,8 @@ func (p *Parser) finding(a *alert, prio Priority, now time.Time) finding.Finding
 		Category:   zenv1.CategorySecurity,
 		Severity:   p.severity[prio],
 		EventType:  EventType,
+		Rule:       a.Rule,
+		Title:      a.Rule, // Falco names its rules for people to read
 		Resource:   id.resource,
 		Details:    details(a),
 		DetectedAt: detectedAt(a.Time, now),

@@ -18,6 +18,7 @@ func TestParseFixtures(t *testing.T) {
 		severity zenv1.Severity
 		resource *zenv1.ResourceRef
 		key      string
+		rule     string // spec.rule and spec.title alike
 		at       time.Time
 		// dropDebug and dropWarning are the drop reasons with the
 		// minimum at Debug and at Warning; "" when the alert is kept.
@@ -27,12 +28,14 @@ func TestParseFixtures(t *testing.T) {
 			file: shell, severity: zenv1.SeverityCritical,
 			resource: &zenv1.ResourceRef{APIVersion: "v1", Kind: "Pod", Name: "kubecon", Namespace: "default"},
 			key:      "Terminal shell in container/default/kubecon/ee97d9c4186f/sh",
+			rule:     "Terminal shell in container",
 			at:       time.Date(2023, 5, 25, 13, 44, 5, 478445995, time.UTC),
 		},
 		{
 			file: attachExec, severity: zenv1.SeverityLow,
 			resource:    &zenv1.ResourceRef{APIVersion: "v1", Kind: "Pod", Name: "kubecon", Namespace: "default"},
 			key:         "Attach/Exec Pod/kubernetes-admin/default/pods/exec/kubecon",
+			rule:        "Attach/Exec Pod",
 			at:          time.Date(2023, 5, 10, 14, 9, 24, 46826000, time.UTC),
 			dropWarning: DropBelowMinPriority,
 		},
@@ -40,12 +43,14 @@ func TestParseFixtures(t *testing.T) {
 			file: disallowed, severity: zenv1.SeverityMedium,
 			resource: &zenv1.ResourceRef{APIVersion: "v1", Kind: "Event", Name: "my-pool-1.18051c0a88716868"},
 			key:      "Disallowed K8s User/yacht/patch/events/my-pool-1.18051c0a88716868",
+			rule:     "Disallowed K8s User",
 			at:       time.Date(2025, 2, 10, 9, 15, 57, 508657000, time.UTC),
 		},
 		{file: metrics, dropDebug: DropInternal, dropWarning: DropInternal},
 		{
 			file: sidekick, severity: zenv1.SeverityInfo,
 			key:         "Test rule/falcosidekick/test-host",
+			rule:        "Test rule",
 			at:          time.Date(2001, 1, 1, 1, 10, 0, 0, time.UTC),
 			dropWarning: DropBelowMinPriority,
 		},
@@ -86,6 +91,9 @@ func TestParseFixtures(t *testing.T) {
 				}
 				if f.DedupKey != c.key {
 					t.Errorf("key %q; want %q", f.DedupKey, c.key)
+				}
+				if f.Rule != c.rule || f.Title != c.rule {
+					t.Errorf("rule %q, title %q; want %q for both", f.Rule, f.Title, c.rule)
 				}
 				if !f.DetectedAt.Equal(c.at) {
 					t.Errorf("detectedAt %v; want %v", f.DetectedAt, c.at)

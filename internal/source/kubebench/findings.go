@@ -56,6 +56,8 @@ func Findings(r Report, node string, statuses []string, now time.Time) []finding
 			Category:   zenv1.CategoryCompliance,
 			Severity:   finding.KubeBenchSeverity(x.Scored),
 			EventType:  EventType,
+			Rule:       x.TestNumber,
+			Title:      x.TestDesc,
 			Details:    details,
 			DetectedAt: now,
 			DedupKey:   node + "/" + x.Version + "/" + x.TestNumber,

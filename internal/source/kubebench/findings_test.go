@@ -67,7 +67,8 @@ func TestFindingFieldByField(t *testing.T) {
 		Category:  zenv1.CategoryCompliance,
 		Severity:  zenv1.SeverityHigh,
 		EventType: "cis-benchmark-fail",
-		Resource:  &zenv1.ResourceRef{APIVersion: "v1", Kind: "Node", Name: "worker-1"},
+		Rule:      "1.1.1", Title: "Ensure that the API server pod specification file permissions are set to 644 or more restrictive (Automated)",
+		Resource: &zenv1.ResourceRef{APIVersion: "v1", Kind: "Node", Name: "worker-1"},
 		Details: map[string]any{
 			"test_number":       "1.1.1",
 			"test_desc":         "Ensure that the API server pod specification file permissions are set to 644 or more restrictive (Automated)",

@@ -72,6 +72,10 @@ func TestFieldByField(t *testing.T) {
 		podPassFail, 0, 0, []string{"fail"}, finding.Finding{
 			Source: "kyverno", Category: zenv1.CategorySecurity, Severity: zenv1.SeverityMedium,
 			EventType: "policy-violation",
+			Rule:      "disallow-host-namespaces/host-namespaces",
+			Title: "validation error: Sharing the host namespaces is disallowed. The fields " +
+				"spec.hostNetwork, spec.hostIPC, and spec.hostPID must be unset or set to `false`. " +
+				"rule host-namespaces failed at path /spec/hostNetwork/",
 			Resource: &zenv1.ResourceRef{APIVersion: "v1", Kind: "Pod",
 				Name: "kube-apiserver-kind-control-plane", Namespace: "kube-system"},
 			Details: map[string]any{
@@ -90,6 +94,8 @@ func TestFieldByField(t *testing.T) {
 		vapList, 0, 0, []string{"fail"}, finding.Finding{
 			Source: "kyverno", Category: zenv1.CategorySecurity, Severity: zenv1.SeverityMedium,
 			EventType: "policy-violation",
+			// No rule name: the policy alone names the check.
+			Rule: "check-deployment-replicas", Title: "failed expression: object.spec.replicas <= 5",
 			Resource: &zenv1.ResourceRef{APIVersion: "apps/v1", Kind: "Deployment",
 				Name: "deployment-3", Namespace: "staging-ns"},
 			Details: map[string]any{
@@ -106,6 +112,7 @@ func TestFieldByField(t *testing.T) {
 		cliMerged, 0, 0, []string{"FAIL"}, finding.Finding{
 			Source: "kyverno", Category: zenv1.CategorySecurity, Severity: zenv1.SeverityMedium,
 			EventType: "policy-violation",
+			Rule:      "check-deployment-replicas", Title: "failed expression: object.spec.replicas <= 5",
 			Resource: &zenv1.ResourceRef{APIVersion: "apps/v1", Kind: "Deployment",
 				Name: "nginx-1", Namespace: "staging"},
 			Details: map[string]any{
@@ -121,7 +128,9 @@ func TestFieldByField(t *testing.T) {
 		namespaces, 3, 1, []string{"fail"}, finding.Finding{
 			Source: "kyverno", Category: zenv1.CategorySecurity, Severity: zenv1.SeverityMedium,
 			EventType: "policy-violation",
-			Resource:  &zenv1.ResourceRef{APIVersion: "v1", Kind: "Namespace", Name: "bad-ns-2"},
+			// No message: the rule id is the title.
+			Rule: "check-ns-labels/require-ns-purpose-label", Title: "check-ns-labels/require-ns-purpose-label",
+			Resource: &zenv1.ResourceRef{APIVersion: "v1", Kind: "Namespace", Name: "bad-ns-2"},
 			Details: map[string]any{
 				"policy": "check-ns-labels", "rule": "require-ns-purpose-label", "message": "",
 				"source": "kyverno", "result": "fail", "category": "", "scored": true,
@@ -133,6 +142,8 @@ func TestFieldByField(t *testing.T) {
 		warnChainsaw, 0, 0, []string{"fail", "warn", "error"}, finding.Finding{
 			Source: "kyverno", Category: zenv1.CategorySecurity, Severity: zenv1.SeverityMedium,
 			EventType: "policy-violation",
+			Rule:      "require-multiple-replicas/require-multiple-replicas",
+			Title:     "validation error: rule require-multiple-replicas failed at path /spec/replicas/",
 			Resource:  &zenv1.ResourceRef{APIVersion: "apps/v1", Kind: "Deployment", Name: "nginx-test"},
 			Details: map[string]any{
 				"policy": "require-multiple-replicas", "rule": "require-multiple-replicas",

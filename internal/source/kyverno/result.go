@@ -90,9 +90,33 @@ func (x *result) finding(ref zenv1.ResourceRef, sev zenv1.Severity) finding.Find
 		Category:   zenv1.CategorySecurity,
 		Severity:   sev,
 		EventType:  EventType,
+		Rule:       x.ruleID(),
+		Title:      x.title(),
 		Resource:   &ref,
 		Details:    details,
 		DetectedAt: x.detectedAt,
 		DedupKey:   ref.Namespace + "/" + ref.Kind + "/" + ref.Name + "/" + x.policy + "/" + x.rule,
 	}
+}
+
+// ruleID is policy/rule, the pair that names a Kyverno check; a result
+// without a rule name (other report producers leave it out) is named by
+// its policy alone.
+func (x *result) ruleID() string {
+	if x.rule == "" {
+		return x.policy
+	}
+	if x.policy == "" {
+		return x.rule
+	}
+	return x.policy + "/" + x.rule
+}
+
+// title is the result's message, else the rule id: a result always says
+// something a person can read.
+func (x *result) title() string {
+	if m, _ := x.message.(string); m != "" {
+		return m
+	}
+	return x.ruleID()
 }

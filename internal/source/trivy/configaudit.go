@@ -61,7 +61,7 @@ func ConfigAuditFindings(u *unstructured.Unstructured, min zenv1.Severity, now t
 			r.Skipped++
 			continue
 		}
-		r.Findings = append(r.Findings, s.newFinding(EventTypeConfigAudit, sev, prefix+id.(string), details))
+		r.Findings = append(r.Findings, s.newFinding(EventTypeConfigAudit, sev, prefix+id.(string), id.(string), title(details), details))
 	}
 	return r, nil
 }

@@ -56,6 +56,7 @@ func TestConfigAuditFieldByField(t *testing.T) {
 		corednsAudit, zenv1.SeverityLow, 0, finding.Finding{
 			Source: "trivy", Category: zenv1.CategorySecurity, Severity: zenv1.SeverityLow,
 			EventType: "config-audit",
+			Rule:      "KSV110", Title: "The default namespace should not be used",
 			Resource: &zenv1.ResourceRef{APIVersion: "apps/v1", Kind: "ReplicaSet",
 				Name: "coredns-558bd4d5dc", Namespace: "kube-system"},
 			Details: map[string]any{
@@ -75,7 +76,8 @@ func TestConfigAuditFieldByField(t *testing.T) {
 		podAudit, zenv1.SeverityHigh, 0, finding.Finding{
 			Source: "trivy", Category: zenv1.CategorySecurity, Severity: zenv1.SeverityHigh,
 			EventType: "config-audit",
-			Resource:  &zenv1.ResourceRef{APIVersion: "v1", Kind: "Pod", Name: "my-pod", Namespace: "default"},
+			Rule:      "KSV014", Title: "Root file system is not read-only",
+			Resource: &zenv1.ResourceRef{APIVersion: "v1", Kind: "Pod", Name: "my-pod", Namespace: "default"},
 			Details: map[string]any{
 				"checkID": "KSV014",
 				"title":   "Root file system is not read-only",

@@ -127,15 +127,18 @@ func (s *subject) keyPrefix() string {
 	return s.namespace + "/" + s.kind + "/" + s.name + "/"
 }
 
-// newFinding fills what every finding of the report shares. Each finding
+// newFinding fills what every finding of the report shares; rule is the
+// CVE or check id, title the entry's own title. Each finding
 // gets its own Resource: later stages may edit one without touching its
 // siblings.
-func (s *subject) newFinding(eventType string, sev zenv1.Severity, key string, details map[string]any) finding.Finding {
+func (s *subject) newFinding(eventType string, sev zenv1.Severity, key, rule, title string, details map[string]any) finding.Finding {
 	f := finding.Finding{
 		Source:     SourceName,
 		Category:   zenv1.CategorySecurity,
 		Severity:   sev,
 		EventType:  eventType,
+		Rule:       rule,
+		Title:      title,
 		Details:    details,
 		DetectedAt: s.detectedAt,
 		DedupKey:   key,
@@ -152,4 +155,15 @@ func (s *subject) newFinding(eventType string, sev zenv1.Severity, key string, d
 func severity(word string, min zenv1.Severity) (sev zenv1.Severity, known, keep bool) {
 	sev, known = finding.TrivySeverity.Map(word)
 	return sev, known, known && finding.Rank(sev) >= finding.Rank(min)
+}
+
+// title is the entry's "title" detail. Trivy leaves it empty for some
+// advisories; the package and its version are then the best one line.
+func title(details map[string]any) string {
+	if t, _ := details["title"].(string); t != "" {
+		return t
+	}
+	pkg, _ := details["package"].(string)
+	version, _ := details["installedVersion"].(string)
+	return strings.TrimSpace(pkg + " " + version)
 }
