@@ -13,6 +13,10 @@ K8S_MINOR   := $(word 2,$(subst ., ,$(K8S_VERSION)))
 
 CONTROLLER_GEN := $(BIN)/controller-gen
 STATICCHECK    := $(BIN)/staticcheck
+HELM           := $(BIN)/helm
+HELM_TOOLS     := $(TOOLS_DIR)/helm
+HELM_VERSION   := $(shell awk '$$1 == "helm.sh/helm/v4" { print $$2; exit }' $(HELM_TOOLS)/go.mod)
+CHART          := deploy/charts/zen-watcher
 KUBE_APISERVER := $(K8S_BIN)/kube-apiserver
 ETCD           := $(K8S_BIN)/etcd
 KUBECTL        := $(K8S_BIN)/kubectl
@@ -65,11 +69,12 @@ devcluster: $(KUBE_APISERVER) $(ETCD) $(KUBECTL)
 generate: $(CONTROLLER_GEN) ## Regenerate deepcopy code and CRDs from api/.
 	$(CONTROLLER_GEN) object paths=./api/...
 	$(CONTROLLER_GEN) crd paths=./api/... output:crd:artifacts:config=config/crd
+	rm -f $(CHART)/crds/*.yaml && cp config/crd/*.yaml $(CHART)/crds/
 
 .PHONY: verify-generated
 verify-generated: generate ## Fail when committed generated files are stale.
-	@if [ -n "$$(git status --porcelain -- api config)" ]; then \
-	  git status --porcelain -- api config; git diff -- api config | head -50; \
+	@if [ -n "$$(git status --porcelain -- api config $(CHART)/crds)" ]; then \
+	  git status --porcelain -- api config $(CHART)/crds; git diff -- api config $(CHART)/crds | head -50; \
 	  echo "generated files are stale: run 'make generate' and commit"; exit 1; fi
 
 .PHONY: lint
@@ -84,7 +89,7 @@ fmt-check: ## Fail when a Go file is not gofmt-ed.
 ##@ Tools (built from the Go module proxy; cached: a second run does nothing)
 
 .PHONY: tools
-tools: $(KUBE_APISERVER) $(ETCD) $(KUBECTL) $(CONTROLLER_GEN) $(STATICCHECK) ## Build the control plane and code tools.
+tools: $(KUBE_APISERVER) $(ETCD) $(KUBECTL) $(CONTROLLER_GEN) $(STATICCHECK) $(HELM) ## Build the control plane and code tools.
 
 $(KUBE_APISERVER): $(TOOLS_DEPS)
 	cd $(TOOLS_DIR) && $(GO) build -ldflags '$(K8S_LDFLAGS)' -o $@ k8s.io/kubernetes/cmd/kube-apiserver
@@ -96,6 +101,14 @@ $(CONTROLLER_GEN): $(TOOLS_DEPS)
 	cd $(TOOLS_DIR) && $(GO) build -o $@ sigs.k8s.io/controller-tools/cmd/controller-gen
 $(STATICCHECK): $(TOOLS_DEPS)
 	cd $(TOOLS_DIR) && $(GO) build -o $@ honnef.co/go/tools/cmd/staticcheck
+# A module of its own (see its go.mod): Helm's graph must not move the control plane's versions.
+$(HELM): $(HELM_TOOLS)/go.mod $(HELM_TOOLS)/go.sum
+	cd $(HELM_TOOLS) && $(GO) build -trimpath -ldflags '-s -w -X helm.sh/helm/v4/internal/version.version=$(HELM_VERSION)' -o $@ helm.sh/helm/v4/cmd/helm
+
+.PHONY: helm-lint
+helm-lint: $(HELM) ## helm lint --strict the chart, with its defaults and with every optional part on.
+	$(HELM) lint --strict $(CHART)
+	$(HELM) lint --strict $(CHART) -f $(CHART)/ci/all-on-values.yaml
 
 .PHONY: clean
 clean: ## Remove built binaries and local control-plane data.
