@@ -67,7 +67,6 @@ func applyObjects(t *testing.T, rc *rest.Config, objs []*unstructured.Unstructur
 	}
 }
 
-
 func chartDeployment(t *testing.T, objs []*unstructured.Unstructured) *appsv1.Deployment {
 	t.Helper()
 	for _, u := range objs {

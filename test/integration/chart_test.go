@@ -321,7 +321,10 @@ func checkDenied(t *testing.T, admin *rest.Config, cs kubernetes.Interface, user
 		},
 	}
 	for _, n := range []string{ns, toolsNS, metav1.NamespaceDefault, "kube-system"} {
-		attempts["get secret in "+n] = func() error { _, err := cs.CoreV1().Secrets(n).Get(ctx, "zen-webhook", metav1.GetOptions{}); return err }
+		attempts["get secret in "+n] = func() error {
+			_, err := cs.CoreV1().Secrets(n).Get(ctx, "zen-webhook", metav1.GetOptions{})
+			return err
+		}
 		attempts["list secrets in "+n] = func() error { _, err := cs.CoreV1().Secrets(n).List(ctx, metav1.ListOptions{}); return err }
 	}
 	for what, attempt := range attempts {
