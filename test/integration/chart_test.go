@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -93,6 +94,19 @@ func TestChartLeastPrivilegeOnRealAPIServer(t *testing.T) {
 	}
 	allOn := chart.Template(t, release, ns, "-f", filepath.Join(chart.Dir(), "ci", "all-on-values.yaml"))
 	applyObjects(t, rc, allOn, true, "monitoring.coreos.com", "cert-manager.io")
+	// The example Jobs (and their RBAC) are valid objects too.
+	for _, rel := range []string{"kube-bench/kube-bench-job.yaml", "checkov/checkov-job.yaml"} {
+		b, err := os.ReadFile(filepath.Join(repoRoot(), "deploy", "examples", rel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		jobs, err := chart.Decode(b)
+		if err != nil {
+			t.Fatalf("%s: %v", rel, err)
+		}
+		createNamespace(t, admin, jobs[0].GetNamespace(), nil)
+		applyObjects(t, rc, jobs, true)
+	}
 
 	// The release under test: HTTPS, the token from an existing Secret, every
 	// tool in one namespace that is also WATCH_NAMESPACE (so this daemon
