@@ -13,6 +13,7 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -275,3 +276,34 @@ func postJSON(t *testing.T, c *http.Client, url, token string, body []byte) int 
 }
 
 func portString(p int) string { return strconv.Itoa(p) }
+
+// apiServerFlag reads a flag from the command line of the kube-apiserver
+// process that serves rc, as the operating system shows it: what the
+// server really runs with, not what the test asked for.
+func apiServerFlag(t *testing.T, rc *rest.Config, flag string) string {
+	t.Helper()
+	u, err := url.Parse(rc.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := "--secure-port=" + u.Port()
+	cmdlines, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	for _, path := range cmdlines {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			continue
+		}
+		args := strings.Split(strings.TrimRight(string(b), "\x00"), "\x00")
+		if !strings.HasSuffix(args[0], "kube-apiserver") || !slices.Contains(args, port) {
+			continue
+		}
+		for _, a := range args[1:] {
+			if v, ok := strings.CutPrefix(a, "--"+flag+"="); ok {
+				return v
+			}
+		}
+		return ""
+	}
+	t.Fatalf("no kube-apiserver process with %s", port)
+	return ""
+}

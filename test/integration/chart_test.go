@@ -68,8 +68,8 @@ func TestChartLeastPrivilegeOnRealAPIServer(t *testing.T) {
 		t.Fatalf("starting the control plane with the example audit policy and webhook kubeconfig: %v", err)
 	}
 	t.Cleanup(func() { _ = env.Stop() })
-	if mode := api.Configure().Get("authorization-mode").Get(nil); !slices.Equal(mode, []string{"RBAC"}) {
-		t.Fatalf("the API server authorizes with %v, want RBAC only", mode)
+	if mode := apiServerFlag(t, rc, "authorization-mode"); mode != "RBAC" {
+		t.Fatalf("the API server runs with --authorization-mode=%q, want RBAC only", mode)
 	}
 	admin := kubernetes.NewForConfigOrDie(rc)
 	ctx := context.Background()
@@ -265,7 +265,7 @@ func feedEverySource(t *testing.T, rc *rest.Config, cs kubernetes.Interface, ns 
 	checkov := strings.NewReplacer(".default.", "."+ns+".", ".shop.", "."+ns+".").Replace(string(fixtures.MustRead(t, "checkov/kubernetes_single_framework.json")))
 	for name, cm := range map[string]*corev1.ConfigMap{
 		"kube-bench": {ObjectMeta: metav1.ObjectMeta{Name: "kube-bench-node-a", Labels: map[string]string{"app": "kube-bench"}, Annotations: map[string]string{"zen.kube-zen.io/node": "node-a"}},
-			Data: map[string]string{"results.json": string(fixtures.MustRead(t, "kube-bench/result_with_totals.json"))}},
+			Data: map[string]string{"results.json": string(fixtures.MustRead(t, "kube-bench/full_run_cis-1.6_wg-policy-sample.json"))}},
 		"checkov": {ObjectMeta: metav1.ObjectMeta{Name: "checkov-cluster", Labels: map[string]string{"app": "checkov"}}, Data: map[string]string{"results.json": checkov}},
 	} {
 		if _, err := cs.CoreV1().ConfigMaps(ns).Create(ctx, cm, metav1.CreateOptions{}); err != nil {
