@@ -96,3 +96,15 @@ share gets one Role.
 {{- end -}}
 {{- toJson $out -}}
 {{- end -}}
+
+{{/*
+A config value as the daemon reads it. Whole numbers from a values file arrive
+as floats, which toString would print as 1e+06; they are printed as integers.
+*/}}
+{{- define "zen-watcher.envValue" -}}
+{{- if and (kindIs "float64" .) (eq (float64 (int64 .)) .) -}}
+{{- int64 . -}}
+{{- else -}}
+{{- toString . -}}
+{{- end -}}
+{{- end -}}
