@@ -174,30 +174,21 @@ func impersonatingKubeconfig(t *testing.T, admin []byte, path, user string, grou
 	}
 }
 
-// buildDaemon builds cmd/zen-watcher as `make build` does, so the test
-// runs the real binary as a separate process.
-func buildDaemon(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "zen-watcher")
-	cmd := exec.Command("go", "build", "-trimpath", "-o", bin, "./cmd/zen-watcher")
-	cmd.Dir = repoRoot()
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
 
-// process is the daemon running as a child process.
-type process struct {
+// chartDaemon is the daemon binary running as the chart's pod would.
+type chartDaemon struct {
 	cmd  *exec.Cmd
 	logs *lockedBuffer
 	done chan error
 }
 
-func startProcess(t *testing.T, bin string, env []string, args ...string) *process {
+func startChartDaemon(t *testing.T, env []string, args ...string) *chartDaemon {
 	t.Helper()
-	p := &process{cmd: exec.Command(bin, args...), logs: &lockedBuffer{}, done: make(chan error, 1)}
+	bin, err := daemonBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &chartDaemon{cmd: exec.Command(bin, args...), logs: &lockedBuffer{}, done: make(chan error, 1)}
 	p.cmd.Env = env
 	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
 	if err := p.cmd.Start(); err != nil {
@@ -217,7 +208,7 @@ func startProcess(t *testing.T, bin string, env []string, args ...string) *proce
 }
 
 // stop sends SIGTERM, as the kubelet does, and returns the exit error.
-func (p *process) stop(t *testing.T) error {
+func (p *chartDaemon) stop(t *testing.T) error {
 	t.Helper()
 	_ = p.cmd.Process.Signal(syscall.SIGTERM)
 	select {

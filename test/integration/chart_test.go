@@ -130,7 +130,7 @@ func TestChartLeastPrivilegeOnRealAPIServer(t *testing.T) {
 	environ := podEnvironment(t, admin, d, filepath.Join(dir, "pod"))
 	environ = slices.DeleteFunc(environ, func(e string) bool { return strings.HasPrefix(e, "WATCHER_PORT=") })
 	environ = append(environ, "WATCHER_PORT="+portString(port))
-	p := startProcess(t, buildDaemon(t), environ, "--kubeconfig", kubeconfigPath)
+	p := startChartDaemon(t, environ, "--kubeconfig", kubeconfigPath)
 	base := "https://127.0.0.1:" + portString(port)
 	hc := httpsClient(ca)
 	eventually(t, "daemon ready as the chart's ServiceAccount", func() error {
