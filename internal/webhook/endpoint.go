@@ -117,10 +117,13 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (h *handler) serve(w http.ResponseWriter, r *http.Request) int {
 	id, fromClient, badID := requestID(r)
 	w.Header().Set(HeaderRequestID, id)
-	if r.ContentLength != 0 {
-		// Until the body is read, an answer closes the connection: net/http
-		// would otherwise read up to 256 KiB of a body nobody wants before
-		// answering, and wait for it from a sender that stalls.
+	closing := r.ContentLength != 0 && r.ProtoMajor == 1
+	if closing {
+		// Until the body is read, an HTTP/1 answer closes the connection:
+		// net/http would otherwise read up to 256 KiB of a body nobody
+		// wants before answering, and wait for it from a sender that
+		// stalls. (HTTP/2 resets the stream instead, and there Connection:
+		// close would tear down every stream of the connection.)
 		w.Header().Set("Connection", "close")
 	}
 	if r.Method != http.MethodPost {
@@ -149,7 +152,9 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) int {
 	if p := readBody(w, r, buf, h.ep.MaxBodyBytes, res); p != nil {
 		return h.refuse(w, r, who, p)
 	}
-	w.Header().Del("Connection")
+	if closing {
+		w.Header().Del("Connection")
+	}
 	if !decided {
 		if who, authErr = h.auth.Body(r, buf.Bytes()); authErr != nil {
 			return h.refuse(w, r, "", h.unauthenticated(authErr))

@@ -99,3 +99,20 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	c.n += n
 	return n, err
 }
+
+// TestRefusalBeforeTheBodyClosesTheConnection: an HTTP/1 answer given
+// before the body is read closes the connection; one given after keeps it.
+func TestRefusalBeforeTheBodyClosesTheConnection(t *testing.T) {
+	ti := newTestIntake(t, NewTokens([]string{testToken}), 10, &recorder{})
+	if rec := ti.do(post("a", "Authorization", "Bearer wrong")); rec.Code != 401 || rec.Header().Get("Connection") != "close" {
+		t.Errorf("refused before the body: %d, Connection %q", rec.Code, rec.Header().Get("Connection"))
+	}
+	if rec := ti.do(post("broken")); rec.Code != 400 || rec.Header().Get("Connection") != "" {
+		t.Errorf("refused after the body: %d, Connection %q", rec.Code, rec.Header().Get("Connection"))
+	}
+	h2 := post("a", "Authorization", "Bearer wrong")
+	h2.ProtoMajor, h2.ProtoMinor, h2.Proto = 2, 0, "HTTP/2.0"
+	if rec := ti.do(h2); rec.Header().Get("Connection") != "" {
+		t.Error("HTTP/2: Connection: close would end every stream of the connection")
+	}
+}
