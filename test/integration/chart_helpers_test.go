@@ -174,7 +174,6 @@ func impersonatingKubeconfig(t *testing.T, admin []byte, path, user string, grou
 	}
 }
 
-
 // chartDaemon is the daemon binary running as the chart's pod would.
 type chartDaemon struct {
 	cmd  *exec.Cmd
