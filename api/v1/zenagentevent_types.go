@@ -57,6 +57,12 @@ const (
 	LabelGeneration = "zen.kube-zen.io/generation"
 )
 
+// AnnotationSender records who pushed an event's first occurrence through a
+// webhook: token:<first 8 hex of the token's SHA-256>, hmac:<the same of
+// the key>, mtls:<certificate subject>, or anonymous when webhook
+// authentication is off. Events of pull sources do not carry it.
+const AnnotationSender = "zen.kube-zen.io/sender"
+
 // Limits on field sizes. They keep one event far below etcd's object size
 // limit; the writer truncates longer values before they reach the API server.
 const (

@@ -20,6 +20,18 @@ const (
 	BehaviorCustom       BehaviorMode = "custom"
 )
 
+// MetricsAuth says who may read /metrics.
+type MetricsAuth string
+
+// Metrics authentication modes.
+const (
+	// MetricsAuthNone serves /metrics to anyone who reaches the port.
+	MetricsAuthNone MetricsAuth = "none"
+	// MetricsAuthKubernetes wants a Kubernetes bearer token allowed to get
+	// the non-resource URL /metrics, as the API server's own metrics do.
+	MetricsAuthKubernetes MetricsAuth = "kubernetes"
+)
+
 // Config is the daemon's whole configuration, read once at start.
 type Config struct {
 	// WatchInterval is how often sources re-check what the cluster serves.
@@ -62,6 +74,8 @@ type Config struct {
 	AuditBufferSize int
 	// WatcherPort is the port of the one HTTP server (health, metrics, webhooks).
 	WatcherPort int
+	// MetricsAuth says who may read /metrics.
+	MetricsAuth MetricsAuth
 	// LogLevel is the minimum level written to the log.
 	LogLevel slog.Level
 	// ShutdownTimeout bounds graceful shutdown after SIGTERM.
@@ -125,6 +139,7 @@ func Load(getenv Getenv) (Config, error) {
 		FalcoBufferSize:   r.integer("FALCO_BUFFER_SIZE", 100, 1, 1_000_000),
 		AuditBufferSize:   r.integer("AUDIT_BUFFER_SIZE", 200, 1, 1_000_000),
 		WatcherPort:       r.integer("WATCHER_PORT", 8080, 1, 65535),
+		MetricsAuth:       MetricsAuth(r.oneOf("METRICS_AUTH", string(MetricsAuthKubernetes), string(MetricsAuthNone), string(MetricsAuthKubernetes))),
 		LogLevel:          r.logLevel("LOG_LEVEL", slog.LevelInfo),
 		ShutdownTimeout:   r.duration("SHUTDOWN_TIMEOUT", 25*time.Second, time.Second, 10*time.Minute),
 		KubeBenchSelector: r.selector("KUBE_BENCH_SELECTOR", "app=kube-bench"),

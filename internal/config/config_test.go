@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -30,6 +31,7 @@ func TestLoadDefaults(t *testing.T) {
 		FalcoBufferSize:   100,
 		AuditBufferSize:   200,
 		WatcherPort:       8080,
+		MetricsAuth:       MetricsAuthKubernetes,
 		LogLevel:          slog.LevelInfo,
 		ShutdownTimeout:   25 * time.Second,
 		APIQPS:            200,
@@ -122,6 +124,13 @@ func TestLoadRejectsContradictoryWebhookAuth(t *testing.T) {
 		{"WEBHOOK_TOKEN_FILE": "/run/token", "WEBHOOK_AUTH_DISABLED": "1"},
 		{"HMAC_SECRET": "t", "HMAC_SECRET_FILE": "/run/keys"},
 		{"HMAC_SECRET": "t", "WEBHOOK_AUTH_DISABLED": "true"},
+		{"FALCO_WEBHOOK_TOKEN": "t", "FALCO_WEBHOOK_TOKEN_FILE": "/run/token"},
+		{"AUDIT_HMAC_SECRET": "t", "AUDIT_HMAC_SECRET_FILE": "/run/keys"},
+		{"AUDIT_WEBHOOK_TOKEN_FILE": "/run/token", "WEBHOOK_AUTH_DISABLED": "true"},
+		{"FALCO_WEBHOOK_TOKEN": "t", "AUDIT_WEBHOOK_TOKEN": "u,t"},
+		{"FALCO_HMAC_SECRET": "t", "AUDIT_HMAC_SECRET": "t"},
+		{"FALCO_WEBHOOK_AUTH": "token", "AUDIT_WEBHOOK_TOKEN": "t"},
+		{"FALCO_WEBHOOK_AUTH": "token", "FALCO_WEBHOOK_TOKEN": "t", "TLS_CERT_FILE": "c", "TLS_KEY_FILE": "k", "TLS_CLIENT_CA_FILE": "ca", "FALCO_TLS_CLIENT_ALLOWED_NAMES": "falco"},
 	} {
 		_, err := Load(env(vars))
 		if err == nil || !IsConfigError(err) {
@@ -240,6 +249,14 @@ func TestLoadRejectsBadValues(t *testing.T) {
 		{"TLS_CLIENT_CA_FILE", "/tls/ca.pem", "client certificates need TLS"},
 		{"FALCO_WEBHOOK_AUTH", "token,ldap", "list of TOKEN, HMAC, MTLS"},
 		{"AUDIT_WEBHOOK_AUTH", "mtls", "mtls is not configured"},
+		{"METRICS_AUTH", "token", "one of none, kubernetes"},
+		{"METRICS_AUTH", "Kubernetes", "one of none, kubernetes"},
+		{"FALCO_WEBHOOK_TOKEN", " , ", "holds no token"},
+		{"AUDIT_HMAC_SECRET", ",,", "holds no key"},
+		{"TLS_CLIENT_ALLOWED_NAMES", "falco,,audit", "list of certificate names"},
+		{"TLS_CLIENT_ALLOWED_NAMES", "falco", "set TLS_CLIENT_CA_FILE too"},
+		{"FALCO_TLS_CLIENT_ALLOWED_NAMES", "a.*.svc", "list of certificate names"},
+		{"AUDIT_TLS_CLIENT_ALLOWED_NAMES", "kube-apiserver", "set TLS_CLIENT_CA_FILE too"},
 		{"FALCO_MIN_PRIORITY", "loud", "one of Emergency, Alert, Critical, Error, Warning, Notice, Informational, Debug"},
 		{"FALCO_MAX_BODY_BYTES", "1", "from 1024"},
 		{"FALCO_MAX_BODY_BYTES", "2Gi", "to 1073741824"},
@@ -272,6 +289,68 @@ func TestLoadRejectsBadValues(t *testing.T) {
 				t.Errorf("message %q should name the variable and say %q", msg, c.allowed)
 			}
 		})
+	}
+}
+
+// TestLoadReportsFiveIndependentErrors sets five problems that have
+// nothing to do with each other, webhook contradictions among them, and
+// wants all five named in one error.
+func TestLoadReportsFiveIndependentErrors(t *testing.T) {
+	_, err := Load(env(map[string]string{
+		"WEBHOOK_TOKEN": "t", "WEBHOOK_TOKEN_FILE": "/run/token", // both ways of one credential
+		"HMAC_SECRET": "k", "HMAC_SECRET_FILE": "/run/keys", // again, for HMAC
+		"TLS_KEY_FILE":             "/tls/key.pem", // a key without its certificate
+		"TLS_CLIENT_ALLOWED_NAMES": "falco",        // names without a client CA
+		"METRICS_AUTH":             "basic",        // an unknown mode
+	}))
+	var ce *Error
+	if !errors.As(err, &ce) {
+		t.Fatalf("want *Error, got %v", err)
+	}
+	want := []string{"WEBHOOK_TOKEN_FILE", "HMAC_SECRET_FILE", "TLS_KEY_FILE", "TLS_CLIENT_ALLOWED_NAMES", "METRICS_AUTH"}
+	var got []string
+	for _, p := range ce.Problems {
+		var ve *VarError
+		if errors.As(p, &ve) {
+			got = append(got, ve.Name)
+		}
+	}
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Fatalf("problems name %v, want %v:\n%v", got, want, err)
+	}
+	if strings.Contains(err.Error(), `"t"`) || strings.Contains(err.Error(), `"k"`) {
+		t.Errorf("the error shows a secret: %v", err)
+	}
+}
+
+func TestLoadPerEndpointCredentials(t *testing.T) {
+	c, err := Load(env(map[string]string{
+		"WEBHOOK_TOKEN": "shared", "FALCO_WEBHOOK_TOKEN": "falco-only", "AUDIT_WEBHOOK_TOKEN_FILE": "/run/audit-token",
+		"FALCO_HMAC_SECRET_FILE": "/run/falco-keys", "AUDIT_HMAC_SECRET": "audit-key",
+		"TLS_CERT_FILE": "/tls/c", "TLS_KEY_FILE": "/tls/k", "TLS_CLIENT_CA_FILE": "/tls/ca",
+		"TLS_CLIENT_ALLOWED_NAMES": "ops", "FALCO_TLS_CLIENT_ALLOWED_NAMES": " falco-sidekick, *.falco.svc ",
+		"AUDIT_WEBHOOK_AUTH": "token,mtls", "AUDIT_TLS_CLIENT_ALLOWED_NAMES": "kube-apiserver",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := c.Webhooks
+	if w.Token != "shared" || w.Falco.Token != "falco-only" || w.Audit.TokenFile != "/run/audit-token" ||
+		w.Falco.HMACSecretFile != "/run/falco-keys" || w.Audit.HMACSecret != "audit-key" {
+		t.Errorf("credentials: %+v", w)
+	}
+	if !slices.Equal(w.TLSClientAllowedNames, []string{"ops"}) || !slices.Equal(w.Falco.AllowedNames, []string{"falco-sidekick", "*.falco.svc"}) ||
+		!slices.Equal(w.Audit.AllowedNames, []string{"kube-apiserver"}) {
+		t.Errorf("allowed names: %v %v %v", w.TLSClientAllowedNames, w.Falco.AllowedNames, w.Audit.AllowedNames)
+	}
+	if printed := fmt.Sprintf("%v %+v %#v", c, c, c); strings.Contains(printed, "falco-only") || strings.Contains(printed, "audit-key") {
+		t.Errorf("a credential shows when the configuration is printed: %s", printed)
+	}
+	// A method an endpoint names is configured by its own credentials too.
+	if _, err := Load(env(map[string]string{"FALCO_WEBHOOK_AUTH": "hmac", "FALCO_HMAC_SECRET": "k"})); err != nil {
+		t.Errorf("FALCO_WEBHOOK_AUTH=hmac with FALCO_HMAC_SECRET: %v", err)
 	}
 }
 

@@ -47,6 +47,10 @@ type Finding struct {
 	// the key is a redelivery (a retried batch, the request's next stage)
 	// and does not raise the count.
 	SingleOccurrence bool
+	// Sender names who pushed the finding, as the webhook authenticated it
+	// (token:<fingerprint>, hmac:<fingerprint>, mtls:<subject>); empty for
+	// pull sources. It never holds a secret.
+	Sender string
 }
 
 // Namespace is the namespace of the resource concerned, empty when none.

@@ -422,6 +422,9 @@ func (a *Aggregator) event(f *finding.Finding, e *entry) *zenv1.ZenAgentEvent {
 	if details, err := json.Marshal(f.Details); err == nil && len(f.Details) > 0 {
 		ev.Spec.Details = &apiextensionsv1.JSON{Raw: details}
 	}
+	if f.Sender != "" {
+		ev.Annotations = map[string]string{zenv1.AnnotationSender: f.Sender}
+	}
 	a.name(ev, f.Source, f.DedupKey, e)
 	return ev
 }

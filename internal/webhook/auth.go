@@ -8,16 +8,26 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"encoding/hex"
 	"os"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/kube-zen/zen-watcher/internal/config"
 )
 
-// Identity names the authenticated sender, for logs and per-sender limits.
-// It never contains a secret.
+// Identity names the authenticated sender, for logs, per-sender limits and
+// the sender annotation of the events it stores: "token:" and the first 8
+// hex digits of the token's SHA-256, "hmac:" and the same of the key,
+// "mtls:" and the certificate's subject, or "anonymous". It never contains
+// a secret.
 type Identity string
+
+// fingerprint names a secret without showing it: the first 8 hex digits
+// of its SHA-256, enough to tell a sender's tokens or keys apart and far
+// too few to guess one from.
+func fingerprint(digest [sha256.Size]byte) string { return hex.EncodeToString(digest[:4]) }
 
 // Authenticator decides whether a request may be processed, in two steps.
 // Headers runs before the body is read, so a sender without credentials
@@ -34,11 +44,13 @@ type Authenticator interface {
 // AuthError is a refused request. Reason is a metric label; Detail tells
 // the sender what to fix and never repeats what it sent. A positive
 // RetryAfter means the credentials were fine but the request cannot be
-// taken now: it is answered 503 with Retry-After, not 401.
+// taken now: it is answered 503 with Retry-After, not 401. Forbidden marks
+// a sender that proved who it is but may not use the endpoint: 403, not 401.
 type AuthError struct {
 	Reason     string
 	Detail     string
 	RetryAfter time.Duration
+	Forbidden  bool
 }
 
 // Reasons for refusing a request, as the reason label of
@@ -119,16 +131,24 @@ func (t *Tokens) Body(r *http.Request, _ []byte) (Identity, *AuthError) {
 		return "", &AuthError{Reason: AuthMalformed, Detail: "want exactly one header 'Authorization: Bearer <token>'"}
 	}
 	got := sha256.Sum256([]byte(strings.TrimSpace(token)))
-	match := -1
-	for i, want := range *t.digests.Load() {
-		if subtle.ConstantTimeCompare(got[:], want[:]) == 1 {
-			match = i
-		}
+	if !t.holds(got) {
+		return "", &AuthError{Reason: AuthInvalidToken, Detail: "the bearer token is not one this endpoint accepts"}
 	}
-	if match < 0 {
-		return "", &AuthError{Reason: AuthInvalidToken, Detail: "the bearer token is not one this zen-watcher accepts"}
+	return Identity("token:" + fingerprint(got)), nil
+}
+
+// Holds reports whether token is one of the accepted tokens, so the admin
+// API can refuse a webhook token without passing it on to a TokenReview.
+func (t *Tokens) Holds(token string) bool {
+	return t.holds(sha256.Sum256([]byte(token)))
+}
+
+func (t *Tokens) holds(got [sha256.Size]byte) bool {
+	match := 0
+	for _, want := range *t.digests.Load() {
+		match |= subtle.ConstantTimeCompare(got[:], want[:])
 	}
-	return Identity("bearer-token#" + strconv.Itoa(match+1)), nil
+	return match == 1
 }
 
 // ReadSecrets reads a file of secrets (tokens, HMAC keys): one per line or
@@ -140,24 +160,11 @@ func ReadSecrets(path, what string) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the %s file: %w", what, err)
 	}
-	secrets := SplitSecrets(string(data))
+	secrets := config.SplitSecrets(string(data))
 	if len(secrets) == 0 {
 		return nil, errors.New("the " + what + " file " + path + " holds none")
 	}
 	return secrets, nil
-}
-
-// SplitSecrets splits a value holding several secrets, comma- or
-// line-separated, dropping blanks.
-func SplitSecrets(s string) []string {
-	fields := strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == '\n' || r == '\r' })
-	out := fields[:0]
-	for _, f := range fields {
-		if f = strings.TrimSpace(f); f != "" {
-			out = append(out, f)
-		}
-	}
-	return out
 }
 
 // WatchSecrets re-reads path every interval until ctx ends and calls set

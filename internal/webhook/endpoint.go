@@ -46,6 +46,7 @@ const (
 	reasonBadEncoding     = "malformed-encoding"
 	reasonReadFailed      = "body-unreadable"
 	reasonUnauthenticated = "unauthenticated"
+	reasonForbidden       = "forbidden"
 	reasonInvalidPayload  = "invalid-payload"
 	reasonBufferFull      = "buffer-full"
 	reasonShuttingDown    = "shutting-down"
@@ -236,6 +237,9 @@ func (h *handler) process(w http.ResponseWriter, r *http.Request, who Identity, 
 		p.Errors, p.ErrorsOmitted = errs, omitted
 		return h.refuse(w, r, who, p)
 	}
+	for i := range batch.Findings {
+		batch.Findings[i].Sender = string(who)
+	}
 	kept := h.pipeline.Prepare(r.Context(), batch.Findings)
 	if n := len(kept); n > 0 && !h.recordNow(kept) {
 		if err := h.buffer.TryPut(kept); err != nil {
@@ -284,6 +288,7 @@ func (h *handler) rateLimited(scope string, wait time.Duration) *Problem {
 }
 
 // unauthenticated counts a refusal by authentication and makes its 401,
+// its 403 when the sender proved who it is but may not use the endpoint,
 // or its 503 when the credentials were fine but there is no room to take
 // the request now (a full nonce cache): a valid sender must retry, not
 // give up.
@@ -295,6 +300,9 @@ func (h *handler) unauthenticated(authErr *AuthError) *Problem {
 		return p
 	}
 	p := newProblem(http.StatusUnauthorized, reasonUnauthenticated, authErr.Detail)
+	if authErr.Forbidden {
+		p = newProblem(http.StatusForbidden, reasonForbidden, authErr.Detail)
+	}
 	p.Reason = authErr.Reason
 	return p
 }

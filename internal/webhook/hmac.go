@@ -44,7 +44,7 @@ const (
 // the skew window. Several keys are accepted at once, so a key is rotated
 // without downtime.
 type HMAC struct {
-	keys    atomic.Pointer[[][]byte]
+	keys    atomic.Pointer[[]hmacKey]
 	maxSkew time.Duration
 	now     func() time.Time
 	nonces  *NonceCache
@@ -63,11 +63,17 @@ func NewHMAC(keys []string, maxSkew time.Duration, now func() time.Time) *HMAC {
 // the path, so a nonce used on one must be a replay on the other.
 func (h *HMAC) UseNonces(c *NonceCache) { h.nonces = c }
 
+// hmacKey is one key and the fingerprint that names it as a sender.
+type hmacKey struct {
+	key []byte
+	id  Identity
+}
+
 // SetKeys replaces the accepted keys: the raw bytes of each string.
 func (h *HMAC) SetKeys(keys []string) {
-	k := make([][]byte, len(keys))
+	k := make([]hmacKey, len(keys))
 	for i, key := range keys {
-		k[i] = []byte(key)
+		k[i] = hmacKey{key: []byte(key), id: Identity("hmac:" + fingerprint(sha256.Sum256([]byte(key))))}
 	}
 	h.keys.Store(&k)
 }
@@ -94,13 +100,13 @@ func (h *HMAC) Body(r *http.Request, body []byte) (Identity, *AuthError) {
 	if err != nil {
 		return "", err
 	}
-	match := -1
-	for i, key := range *h.keys.Load() {
-		if hmac.Equal(signature(key, r.Header.Get(HeaderTimestamp), s.nonce, body), s.mac) {
-			match = i
+	var who Identity
+	for _, key := range *h.keys.Load() {
+		if hmac.Equal(signature(key.key, r.Header.Get(HeaderTimestamp), s.nonce, body), s.mac) {
+			who = key.id
 		}
 	}
-	if match < 0 {
+	if who == "" {
 		return "", &AuthError{Reason: AuthInvalidSignature, Detail: "the signature does not match the body with any key this zen-watcher holds"}
 	}
 	switch outcome, wait := h.nonces.add(s.nonce, time.Unix(s.ts, 0).Add(h.maxSkew), h.maxSkew, h.now()); outcome {
@@ -112,7 +118,7 @@ func (h *HMAC) Body(r *http.Request, body []byte) (Identity, *AuthError) {
 		return "", &AuthError{Reason: AuthNonceCacheFull, RetryAfter: wait,
 			Detail: "too many signed requests within the timestamp window to remember their nonces; retry after the Retry-After delay"}
 	}
-	return Identity("hmac-key#" + strconv.Itoa(match+1)), nil
+	return who, nil
 }
 
 // parse reads and checks the three headers; every failure names what to fix.

@@ -3,31 +3,53 @@ package webhook
 import (
 	"net/http"
 	"strings"
+
+	"github.com/kube-zen/zen-watcher/internal/certname"
 )
 
 // Reasons for refusing a request without a usable client certificate.
 const (
 	AuthMissingClientCert = "missing-client-certificate"
 	AuthMissingCredential = "missing-credentials"
+	AuthNameNotAllowed    = "client-name-not-allowed"
 )
 
+// maxSubject bounds the subject an identity quotes: a CA may sign long
+// subjects, and the identity ends up in an annotation and in log lines.
+const maxSubject = 256
+
 // ClientCert accepts a request whose TLS client certificate verified
-// against TLS_CLIENT_CA_FILE. The server asks for certificates without
-// requiring them, so probes and metrics still answer without one; each
-// webhook that accepts mTLS checks here that one was given.
-type ClientCert struct{}
+// against TLS_CLIENT_CA_FILE and, when Allowed is set, carries one of its
+// names. The server asks for certificates without requiring them, so
+// probes and metrics still answer without one; each webhook that accepts
+// mTLS checks here that one was given.
+type ClientCert struct {
+	// Allowed, when set, lists the names a certificate must carry
+	// (TLS_CLIENT_ALLOWED_NAMES); a certificate of the right CA with
+	// another name is refused with 403. Nil accepts any name.
+	Allowed *certname.Allowed
+}
 
 // Headers decides from the connection's verified chains.
-func (ClientCert) Headers(r *http.Request) (Identity, bool, *AuthError) {
+func (c ClientCert) Headers(r *http.Request) (Identity, bool, *AuthError) {
 	if r.TLS == nil || len(r.TLS.VerifiedChains) == 0 || len(r.TLS.VerifiedChains[0]) == 0 {
 		return "", true, &AuthError{Reason: AuthMissingClientCert, Detail: "present a TLS client certificate signed by the CA in TLS_CLIENT_CA_FILE"}
 	}
 	leaf := r.TLS.VerifiedChains[0][0]
-	name := leaf.Subject.CommonName
-	if name == "" && len(leaf.DNSNames) > 0 {
-		name = leaf.DNSNames[0]
+	if c.Allowed != nil {
+		if _, ok := c.Allowed.Allows(leaf); !ok {
+			return "", true, &AuthError{Reason: AuthNameNotAllowed, Forbidden: true,
+				Detail: "the client certificate is valid, but none of its names is allowed on this endpoint (TLS_CLIENT_ALLOWED_NAMES)"}
+		}
 	}
-	return Identity("mtls:" + name), true, nil
+	subject := leaf.Subject.String()
+	if subject == "" && len(leaf.DNSNames) > 0 {
+		subject = "DNS=" + leaf.DNSNames[0]
+	}
+	if len(subject) > maxSubject {
+		subject = subject[:maxSubject]
+	}
+	return Identity("mtls:" + subject), true, nil
 }
 
 // Body is not reached: Headers decides.

@@ -42,6 +42,7 @@ var problemTitles = map[string]string{
 	reasonBadEncoding:     "Malformed compressed body",
 	reasonReadFailed:      "Request body could not be read",
 	reasonUnauthenticated: "Unauthenticated",
+	reasonForbidden:       "Forbidden",
 	reasonInvalidPayload:  "Invalid payload",
 	reasonBufferFull:      "Intake buffer full",
 	reasonShuttingDown:    "Shutting down",
