@@ -12,7 +12,6 @@ import (
 	"github.com/kube-zen/zen-watcher/internal/config"
 )
 
-
 // accepts reports whether c takes token as a bearer token.
 func accepts(c *credentials, token string) bool {
 	r := httptest.NewRequest("POST", "/", nil)
