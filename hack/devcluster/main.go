@@ -86,6 +86,12 @@ func serve(dir, assets string, crdDirs, argv []string) error {
 	fmt.Fprintf(os.Stderr, "devcluster: watch events with: %s --kubeconfig %s get zae -A -w\n", kubectl, kubeconfig)
 
 	childEnv := []string{"KUBECONFIG=" + kubeconfig}
+	if os.Getenv("METRICS_AUTH") == "" {
+		// The local control plane runs no controller-manager, so it has no
+		// ServiceAccount to scrape with: open /metrics to curl.
+		childEnv = append(childEnv, "METRICS_AUTH=none")
+		fmt.Fprintln(os.Stderr, "devcluster: METRICS_AUTH=none: /metrics is open on this local run")
+	}
 	if webhookAuthUnset() {
 		tokenFile, err := webhookToken(dir)
 		if err != nil {

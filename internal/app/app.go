@@ -99,20 +99,30 @@ func Run(ctx context.Context, opts Options) error {
 			return fmt.Errorf("listening on WATCHER_PORT %d: %w", cfg.WatcherPort, err)
 		}
 	}
-	hooks, err := NewWebhooks(cfg, events.Pipeline, opts.Registry, log)
-	if err != nil {
-		return err
-	}
+	// Files named by the configuration are read now, and every one that
+	// cannot be is reported in one error, as config.Load does for variables.
+	hooks, hooksErr := NewWebhooks(cfg, events.Pipeline, opts.Registry, log)
 	var tlsFiles *server.TLSFiles
+	var tlsErr error
 	if wc := cfg.Webhooks; wc.TLSCertFile != "" {
 		if tlsFiles, err = server.LoadTLS(wc.TLSCertFile, wc.TLSKeyFile, wc.TLSClientCAFile); err != nil {
-			ln.Close()
-			return configError("TLS_CERT_FILE", wc.TLSCertFile, "want readable PEM files of a certificate, its key and the client CA", err)
+			tlsErr = configError("TLS_CERT_FILE", wc.TLSCertFile, "want readable PEM files of a certificate, its key and the client CA", err)
 		}
+	}
+	if err := config.Join(hooksErr, tlsErr); err != nil {
+		ln.Close()
+		return err
+	}
+	if tlsFiles != nil {
 		ln = tls.NewListener(ln, tlsFiles.Config())
 	}
+	guard, err := newGuard(cfg, rc, hooks, opts.Registry, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	srv := server.New(server.NewHandler(server.Options{Readiness: ready, Gatherer: opts.Registry, Logger: log, DLQ: events.Writer,
-		Tools: sources.Detector, Webhooks: hooks}), log)
+		Tools: sources.Detector, Webhooks: hooks, Guard: guard, GuardMetrics: cfg.MetricsAuth == config.MetricsAuthKubernetes}), log)
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {

@@ -41,6 +41,9 @@ type Config struct {
 	DedupWindow time.Duration
 	// EventNamespace receives findings that have no namespace of their own.
 	EventNamespace string
+	// PodNamespace is the daemon's own namespace (POD_NAMESPACE), where
+	// admin API calls are authorized; empty when unset.
+	PodNamespace string
 	// WatchNamespace scopes namespaced watches; empty means all namespaces.
 	WatchNamespace string
 	// BehaviorMode selects which findings are stored.
@@ -123,6 +126,7 @@ func Load(getenv Getenv) (Config, error) {
 		WatchInterval:     r.duration("WATCH_INTERVAL", 30*time.Second, time.Second, 24*time.Hour),
 		DedupWindow:       r.optionalDuration("DEDUP_WINDOW", time.Second, 365*24*time.Hour),
 		EventNamespace:    r.dnsLabel("EVENT_NAMESPACE", defaultEventNamespace),
+		PodNamespace:      podNamespace,
 		WatchNamespace:    r.dnsLabel("WATCH_NAMESPACE", ""),
 		BehaviorMode:      BehaviorMode(r.oneOf("BEHAVIOR_MODE", string(BehaviorAll), string(BehaviorAll), string(BehaviorConservative), string(BehaviorSecurityOnly), string(BehaviorCustom))),
 		FilterExpression:  r.text("FILTER_EXPRESSION", "", 4096),
@@ -182,6 +186,27 @@ func (e *Error) Error() string {
 		msgs[i] = p.Error()
 	}
 	return "invalid configuration:\n  " + strings.Join(msgs, "\n  ")
+}
+
+// Join merges configuration errors into one, so that problems found in
+// separate steps are still reported together; nil errors are skipped, and
+// an error that is not a configuration error is returned as it is.
+func Join(errs ...error) error {
+	var all []error
+	for _, err := range errs {
+		var ce *Error
+		switch {
+		case err == nil:
+		case errors.As(err, &ce):
+			all = append(all, ce.Problems...)
+		default:
+			return err
+		}
+	}
+	if len(all) == 0 {
+		return nil
+	}
+	return &Error{Problems: all}
 }
 
 // Unwrap exposes each problem to errors.Is and errors.As.

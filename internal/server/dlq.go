@@ -22,15 +22,23 @@ type dlqList struct {
 	Items []store.DeadLetter `json:"items"`
 }
 
-func dlqHandlers(mux *Router, dlq DeadLetterQueue) {
-	mux.handle("GET /api/v1/dlq", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+// Admin resources, as RBAC rules name them (group zen.kube-zen.io).
+const (
+	resourceDeadLetters = "deadletters"
+	resourceTools       = "tools"
+)
+
+// dlqHandlers serves the dead letters to those who may list deadletters,
+// and replays them for those who may create deadletters/replay.
+func dlqHandlers(mux *Router, dlq DeadLetterQueue, guard Guard) {
+	mux.handle("GET /api/v1/dlq", guard.Resource("dlq-list", "list", resourceDeadLetters, "", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		items := dlq.DeadLetters()
 		if items == nil {
 			items = []store.DeadLetter{}
 		}
 		writeJSON(w, http.StatusOK, dlqList{Count: len(items), Items: items})
-	}))
-	mux.handle("POST /api/v1/dlq/replay", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	})))
+	mux.handle("POST /api/v1/dlq/replay", guard.Resource("dlq-replay", "create", resourceDeadLetters, "replay", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), replayTimeout)
 		defer cancel()
 		n, err := dlq.Replay(ctx)
@@ -40,5 +48,5 @@ func dlqHandlers(mux *Router, dlq DeadLetterQueue) {
 			return
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"replayed": n})
-	}))
+	})))
 }

@@ -29,7 +29,27 @@ type Options struct {
 	Tools ToolStatuses
 	// Webhooks, when set, mounts the push intake's endpoints.
 	Webhooks Mounter
+	// Guard, when set, authenticates and authorizes the admin API, and
+	// /metrics when GuardMetrics is set (METRICS_AUTH=kubernetes). The
+	// daemon always sets it; unset serves them to anyone (tests only).
+	Guard        Guard
+	GuardMetrics bool
 }
+
+// Guard puts a handler behind a Kubernetes authorization check;
+// *adminauth.Guard is one. operation names the call in its metrics.
+type Guard interface {
+	// Resource wants verb on resource (and subresource) of the admin API.
+	Resource(operation, verb, resource, subresource string, h http.Handler) http.Handler
+	// NonResource wants verb on a non-resource URL.
+	NonResource(operation, verb, path string, h http.Handler) http.Handler
+}
+
+// open is the Guard of a server built without one: it lets all through.
+type open struct{}
+
+func (open) Resource(_, _, _, _ string, h http.Handler) http.Handler { return h }
+func (open) NonResource(_, _, _ string, h http.Handler) http.Handler { return h }
 
 // Mounter adds its own routes to a mux: POST endpoints at Paths, whose
 // handlers answer other methods themselves.
@@ -58,26 +78,34 @@ func (r *Router) handle(pattern string, h http.Handler) {
 // an Allow header.
 func NewHandler(opts Options) *Router {
 	mux := &Router{ServeMux: http.NewServeMux()}
+	guard := opts.Guard
+	if guard == nil {
+		guard = open{}
+	}
 	mux.handle("GET /health", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	}))
 	ready := readyHandler(opts.Readiness)
 	mux.handle("GET /ready", ready)
 	mux.handle("GET /readyz", ready)
-	mux.handle("GET /metrics", promhttp.HandlerFor(opts.Gatherer, promhttp.HandlerOpts{
+	var metrics http.Handler = promhttp.HandlerFor(opts.Gatherer, promhttp.HandlerOpts{
 		ErrorLog:          slog.NewLogLogger(opts.Logger.Handler(), slog.LevelError),
 		ErrorHandling:     promhttp.ContinueOnError,
 		EnableOpenMetrics: true,
-	}))
+	})
+	if opts.GuardMetrics {
+		metrics = guard.NonResource("metrics", "get", "/metrics", metrics)
+	}
+	mux.handle("GET /metrics", metrics)
 	mux.handle("GET /openapi.yaml", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/yaml")
 		_, _ = w.Write(api.OpenAPI)
 	}))
 	if opts.DLQ != nil {
-		dlqHandlers(mux, opts.DLQ)
+		dlqHandlers(mux, opts.DLQ, guard)
 	}
 	if opts.Tools != nil {
-		toolsHandler(mux, opts.Tools)
+		toolsHandler(mux, opts.Tools, guard)
 	}
 	if opts.Webhooks != nil {
 		opts.Webhooks.Register(mux.ServeMux)

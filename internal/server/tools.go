@@ -11,8 +11,9 @@ type ToolStatuses interface {
 	Statuses() []tools.Status
 }
 
-func toolsHandler(mux *Router, t ToolStatuses) {
-	mux.handle("GET /api/v1/tools", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+// toolsHandler serves tool detection to those who may list tools.
+func toolsHandler(mux *Router, t ToolStatuses, guard Guard) {
+	mux.handle("GET /api/v1/tools", guard.Resource("tools-list", "list", resourceTools, "", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"tools": t.Statuses()})
-	}))
+	})))
 }

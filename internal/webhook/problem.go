@@ -81,3 +81,16 @@ func (p *Problem) write(w http.ResponseWriter) {
 	enc.SetEscapeHTML(false) // details quote headers such as <token>; this is not HTML
 	_ = enc.Encode(p)        // the client may be gone; nothing to do about it
 }
+
+// WriteProblem answers with an RFC 7807 problem of status, named by
+// reason, for handlers outside the intake (the admin API), so every
+// refusal of the daemon has one shape. Its instance is the request id
+// when the response carries one.
+func WriteProblem(w http.ResponseWriter, status int, reason, detail string) {
+	title := problemTitles[reason]
+	if title == "" {
+		title = http.StatusText(status)
+	}
+	p := &Problem{Type: problemTypePrefix + reason, Title: title, Status: status, Detail: detail, Reason: reason, Instance: w.Header().Get(HeaderRequestID)}
+	p.write(w)
+}

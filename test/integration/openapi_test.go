@@ -33,7 +33,11 @@ func TestAnswersMatchTheDocument(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	ns := newNamespace(t)
+	admin := adminTokens(t, ns)
 	d := startDaemonWith(t, restConfig, func(c *config.Config) {
+		c.PodNamespace = ns
+		c.MetricsAuth = config.MetricsAuthKubernetes
 		c.Webhooks.Token = webhookToken
 		c.Webhooks.FalcoMaxBodyBytes = 4096
 		c.Webhooks.RateLimitRPS, c.Webhooks.RateLimitBurst = 0.001, 9 // the tenth webhook request past 413 and 415, the last, is limited
@@ -46,15 +50,26 @@ func TestAnswersMatchTheDocument(t *testing.T) {
 		validateRequest          bool
 	}
 	token := []string{"Authorization", "Bearer " + webhookToken}
+	operator := []string{"Authorization", "Bearer " + admin["operator"]}
+	scraper := []string{"Authorization", "Bearer " + admin["scraper"]}
+	nobody := []string{"Authorization", "Bearer " + admin["nobody"]}
 	calls := []call{
 		{"health", "GET", "/health", "", nil, 200, false},
 		{"ready", "GET", "/ready", "", nil, 200, false},
 		{"readyz", "GET", "/readyz", "", nil, 200, false},
-		{"metrics", "GET", "/metrics", "", nil, 200, false},
+		{"metrics", "GET", "/metrics", "", scraper, 200, false},
+		{"metrics without a token", "GET", "/metrics", "", nil, 401, false},
+		{"metrics forbidden", "GET", "/metrics", "", nobody, 403, false},
 		{"document", "GET", "/openapi.yaml", "", nil, 200, false},
-		{"tools", "GET", "/api/v1/tools", "", nil, 200, false},
-		{"dlq", "GET", "/api/v1/dlq", "", nil, 200, false},
-		{"replay", "POST", "/api/v1/dlq/replay", "", nil, 200, false},
+		{"tools", "GET", "/api/v1/tools", "", operator, 200, false},
+		{"tools without a token", "GET", "/api/v1/tools", "", nil, 401, false},
+		{"tools forbidden", "GET", "/api/v1/tools", "", nobody, 403, false},
+		{"dlq", "GET", "/api/v1/dlq", "", operator, 200, false},
+		{"dlq with the webhook token", "GET", "/api/v1/dlq", "", token, 401, false},
+		{"dlq forbidden", "GET", "/api/v1/dlq", "", scraper, 403, false},
+		{"replay", "POST", "/api/v1/dlq/replay", "", operator, 200, false},
+		{"replay without a token", "POST", "/api/v1/dlq/replay", "", nil, 401, false},
+		{"replay forbidden", "POST", "/api/v1/dlq/replay", "", nobody, 403, false},
 		{"falco alert", "POST", "/falco/webhook", string(readFixture(t, "falco/syscall_terminal_shell_in_container.json")), token, 202, true},
 		{"falco snapshot", "POST", "/falco/webhook", string(readFixture(t, "falco/internal_metrics_snapshot.json")), token, 202, true},
 		{"audit list", "POST", "/audit/webhook", string(readFixture(t, "k8s-audit/eventlist_ASSEMBLED_from_falco_traces.json")), token, 202, true},
