@@ -84,8 +84,8 @@ func (u Unconfigured) Headers(r *http.Request) (Identity, bool, *AuthError) {
 // Body refuses r.
 func (Unconfigured) Body(*http.Request, []byte) (Identity, *AuthError) {
 	return "", &AuthError{Reason: AuthNotConfigured, Detail: "webhook authentication is not configured on this zen-watcher: " +
-		"set WEBHOOK_TOKEN or WEBHOOK_TOKEN_FILE and send it as 'Authorization: Bearer <token>', " +
-		"or HMAC_SECRET or HMAC_SECRET_FILE and sign requests, " +
+		"set WEBHOOK_TOKEN or WEBHOOK_TOKEN_FILE (or this webhook's FALCO_ or AUDIT_ variant) and send it as 'Authorization: Bearer <token>', " +
+		"or HMAC_SECRET or HMAC_SECRET_FILE (or its variant) and sign requests, " +
 		"or set WEBHOOK_AUTH_DISABLED=true to accept unauthenticated requests"}
 }
 

@@ -4,7 +4,8 @@
 // Every endpoint runs the same checks in a fixed order, cheapest first and
 // authentication before any parsing: method (405), media type (415),
 // declared size (413), rate limit per client address (429),
-// authentication by headers (401), body read within the limit,
+// authentication by headers (401; 403 for a client certificate whose names
+// are not allowed), body read within the limit,
 // decompressed if need be (413), authentication that needs the body
 // (401), rate limit per identity (429), request id and contract version
 // (400), idempotency (409, or the first answer again), parsing (400),
