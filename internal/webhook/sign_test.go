@@ -27,7 +27,7 @@ func TestSignPassesTheIntakeCheck(t *testing.T) {
 			t.Fatal("Sign reused a nonce")
 		}
 		nonces[nonce] = true
-		if id, err := h.Body(req, []byte(body)); err != nil || id != "hmac-key#2" {
+		if id, err := h.Body(req, []byte(body)); err != nil || id != Identity("hmac:"+hexPrefix(testKey)) {
 			t.Fatalf("signed request refused: %v %v", id, err)
 		}
 	}
