@@ -204,8 +204,12 @@ func TestOptionalParts(t *testing.T) {
 	if dashboardMaps != len(dashboards) {
 		t.Errorf("all-on renders %d dashboard ConfigMaps for %d dashboards", dashboardMaps, len(dashboards))
 	}
-	if secrets := Find(all, "Secret"); len(secrets) != 1 || secrets[0].GetName() != "zen-watcher-webhook-hmac" {
-		t.Errorf("all-on should create only the HMAC Secret (the token's is existing): %d", len(secrets))
+	var created []string
+	for _, s := range Find(all, "Secret") {
+		created = append(created, s.GetName())
+	}
+	if want := []string{"zen-watcher-webhook-hmac", "zen-watcher-falco-token", "zen-watcher-falco-hmac", "zen-watcher-audit-hmac"}; !slices.Equal(created, want) {
+		t.Errorf("all-on creates the Secrets %v, want %v (the others exist already)", created, want)
 	}
 }
 

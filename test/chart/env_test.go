@@ -18,8 +18,12 @@ import (
 // that the value stays out of the Deployment and rotates without a
 // restart.
 var fileOnly = map[string]string{
-	"WEBHOOK_TOKEN": "WEBHOOK_TOKEN_FILE",
-	"HMAC_SECRET":   "HMAC_SECRET_FILE",
+	"WEBHOOK_TOKEN":       "WEBHOOK_TOKEN_FILE",
+	"HMAC_SECRET":         "HMAC_SECRET_FILE",
+	"FALCO_WEBHOOK_TOKEN": "FALCO_WEBHOOK_TOKEN_FILE",
+	"AUDIT_WEBHOOK_TOKEN": "AUDIT_WEBHOOK_TOKEN_FILE",
+	"FALCO_HMAC_SECRET":   "FALCO_HMAC_SECRET_FILE",
+	"AUDIT_HMAC_SECRET":   "AUDIT_HMAC_SECRET_FILE",
 }
 
 // daemonVariables returns every environment variable config.Load looks

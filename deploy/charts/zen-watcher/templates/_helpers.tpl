@@ -48,18 +48,35 @@ app.kubernetes.io/part-of: zen-watcher
 {{- end -}}
 {{- end -}}
 
-{{/* The Secret holding the webhook bearer token(s), or "" when there is none. */}}
+{{/* The Secret holding the shared webhook bearer token(s), or "" when there is none. */}}
 {{- define "zen-watcher.tokenSecret" -}}
 {{- with .Values.webhook.token -}}
 {{- if .existingSecret -}}{{ .existingSecret }}{{- else if .create -}}{{ include "zen-watcher.fullname" $ }}-webhook-token{{- end -}}
 {{- end -}}
 {{- end -}}
 
-{{/* The Secret holding the HMAC key(s), or "" when there is none. */}}
-{{- define "zen-watcher.hmacSecret" -}}
-{{- with .Values.webhook.hmac -}}
-{{- if .existingSecret -}}{{ .existingSecret }}{{- else if .create -}}{{ include "zen-watcher.fullname" $ }}-webhook-hmac{{- end -}}
+{{/*
+Every webhook credential the values configure, as a JSON list: the variable
+naming its file, the Secret and key it comes from, where it is mounted, and
+whether the chart creates it (with a random value of `length` characters).
+*/}}
+{{- define "zen-watcher.credentials" -}}
+{{- $table := list
+  (dict "kind" "token" "env" "WEBHOOK_TOKEN_FILE" "name" "webhook-token" "length" 48)
+  (dict "kind" "hmac" "env" "HMAC_SECRET_FILE" "name" "webhook-hmac" "length" 64)
+  (dict "kind" "falcoToken" "env" "FALCO_WEBHOOK_TOKEN_FILE" "name" "falco-token" "length" 48)
+  (dict "kind" "auditToken" "env" "AUDIT_WEBHOOK_TOKEN_FILE" "name" "audit-token" "length" 48)
+  (dict "kind" "falcoHmac" "env" "FALCO_HMAC_SECRET_FILE" "name" "falco-hmac" "length" 64)
+  (dict "kind" "auditHmac" "env" "AUDIT_HMAC_SECRET_FILE" "name" "audit-hmac" "length" 64) -}}
+{{- $out := list -}}
+{{- range $table -}}
+{{- $w := index $.Values.webhook .kind -}}
+{{- if or $w.existingSecret $w.create -}}
+{{- $secret := $w.existingSecret | default (printf "%s-%s" (include "zen-watcher.fullname" $) .name) -}}
+{{- $out = append $out (merge (dict "secret" $secret "key" $w.key "create" (not $w.existingSecret) "dir" (printf "/etc/zen-watcher/%s" .name)) .) -}}
 {{- end -}}
+{{- end -}}
+{{- toJson $out -}}
 {{- end -}}
 
 {{/* The Secret holding the serving certificate, or "" when TLS is off. */}}
