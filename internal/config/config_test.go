@@ -398,3 +398,19 @@ func TestKubeBenchResultsAddWarn(t *testing.T) {
 		t.Fatalf("got %v %q", c.KubeBenchResults, c.CheckovSelector)
 	}
 }
+
+func TestJoinMergesConfigurationErrors(t *testing.T) {
+	a := &Error{Problems: []error{&VarError{Name: "A"}}}
+	b := &Error{Problems: []error{&VarError{Name: "B"}, &VarError{Name: "C"}}}
+	var ce *Error
+	if err := Join(nil, a, nil, b); !errors.As(err, &ce) || len(ce.Problems) != 3 {
+		t.Fatalf("Join = %v, want three problems", err)
+	}
+	if Join(nil, nil) != nil {
+		t.Error("Join of nothing is not nil")
+	}
+	other := errors.New("listening")
+	if err := Join(a, other); err != other {
+		t.Errorf("an error that is not about configuration must pass through, got %v", err)
+	}
+}
