@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
+	authenticationv1 "k8s.io/api/authentication/v1"
 	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -164,6 +165,7 @@ func TestChartLeastPrivilegeOnRealAPIServer(t *testing.T) {
 		}
 		return nil
 	})
+	checkAdminRoles(t, admin, ns, hc, base)
 	if err := p.stop(t); err != nil {
 		t.Errorf("daemon exit after SIGTERM: %v", err)
 	}
@@ -361,5 +363,42 @@ func checkDenied(t *testing.T, admin *rest.Config, cs kubernetes.Interface, user
 	s := review(authorizationv1.ResourceAttributes{Namespace: toolsNS, Verb: "create", Group: zenv1.GroupVersion.Group, Resource: zenv1.ZenAgentEventResource})
 	if !s.Allowed || !strings.HasPrefix(s.Reason, "RBAC: allowed by ClusterRoleBinding") {
 		t.Errorf("creating ZenAgentEvents: allowed %v, reason %q; want the RBAC authorizer's grant", s.Allowed, s.Reason)
+	}
+}
+
+// checkAdminRoles calls the admin API as a ServiceAccount bound to the
+// chart's dlq-reader role, and as one bound to nothing: the daemon's own
+// TokenReview and SubjectAccessReview permissions let it tell them apart.
+func checkAdminRoles(t *testing.T, cs kubernetes.Interface, ns string, hc *http.Client, base string) {
+	t.Helper()
+	ctx := context.Background()
+	token := func(name string) string {
+		mustCreate(t, func() error {
+			_, err := cs.CoreV1().ServiceAccounts(ns).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{})
+			return err
+		})
+		tr, err := cs.CoreV1().ServiceAccounts(ns).CreateToken(ctx, name, &authenticationv1.TokenRequest{}, metav1.CreateOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tr.Status.Token
+	}
+	mustCreate(t, func() error {
+		_, err := cs.RbacV1().RoleBindings(ns).Create(ctx, &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "dlq-reader"},
+			RoleRef:  rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: "zen-watcher-dlq-reader"},
+			Subjects: []rbacv1.Subject{{Kind: "ServiceAccount", Name: "dlq-reader", Namespace: ns}}}, metav1.CreateOptions{})
+		return err
+	})
+	for name, want := range map[string]int{"dlq-reader": http.StatusOK, "nobody": http.StatusForbidden} {
+		req, _ := http.NewRequest(http.MethodGet, base+"/api/v1/dlq", nil)
+		req.Header.Set("Authorization", "Bearer "+token(name))
+		resp, err := hc.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("GET /api/v1/dlq as %s = %d, want %d", name, resp.StatusCode, want)
+		}
 	}
 }
