@@ -50,8 +50,8 @@ func (f roundTripperFunc) RoundTrip(r *http.Request) (*http.Response, error) { r
 // limiter has granted at least as many tokens as requests have left: a
 // client with a limiter of its own, or none, would send a request the
 // budget never saw. It covers discovery, the informers' lists and
-// watches (which client-go itself never rate-limits), and the writer's
-// creates and status patches.
+// watches (which client-go itself never rate-limits), the writer's
+// creates and status patches, and the admin API's TokenReviews.
 func TestOneClientBudget(t *testing.T) {
 	lim := &countingLimiter{RateLimiter: flowcontrol.NewTokenBucketRateLimiter(1000, 1000)}
 	var sent, unbudgeted atomic.Int64
@@ -89,6 +89,13 @@ func TestOneClientBudget(t *testing.T) {
 		}
 		return errors.New("no create seen yet")
 	})
+	// An admin call with a bearer token costs a TokenReview: the reviews
+	// draw from the same budget.
+	req, _ := http.NewRequest(http.MethodGet, d.url+"/api/v1/tools", nil)
+	req.Header.Set("Authorization", "Bearer not-a-kubernetes-token")
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		resp.Body.Close()
+	}
 	if err := d.stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +109,8 @@ func TestOneClientBudget(t *testing.T) {
 	if n := unbudgeted.Load(); n > 0 {
 		t.Errorf("%d of %d requests left without a token from the budget; requests seen: %v", n, sent.Load(), kinds)
 	}
-	for _, want := range []string{"GET /apis/zen.kube-zen.io/v1", "WATCH /apis/zen.kube-zen.io/v1/zenagentevents", "WATCH /api/v1/namespaces/kube-bench/configmaps", "GET /api/v1/namespaces/falco/pods", "POST /apis/zen.kube-zen.io/v1/namespaces/default/zenagentevents"} {
+	for _, want := range []string{"GET /apis/zen.kube-zen.io/v1", "WATCH /apis/zen.kube-zen.io/v1/zenagentevents", "WATCH /api/v1/namespaces/kube-bench/configmaps", "GET /api/v1/namespaces/falco/pods", "POST /apis/zen.kube-zen.io/v1/namespaces/default/zenagentevents",
+		"POST /apis/authentication.k8s.io/v1/tokenreviews"} {
 		if !slices.ContainsFunc(kinds, func(k string) bool { return strings.HasPrefix(k, want) }) {
 			t.Errorf("no %q request seen: the test does not cover it; seen %v", want, kinds)
 		}
