@@ -172,12 +172,13 @@ func TestKubeBenchOtherShapesAndWarn(t *testing.T) {
 
 func TestCheckovFixtures(t *testing.T) {
 	rig := startConfigMapSources(t, func(*config.Config) {})
+	// The findings' namespace exists before they are written: a write into
+	// a missing namespace is retried and can reach the DLQ on a slow machine.
+	ensureNamespace(t, "shop")
 	labels := map[string]string{"app": "checkov"}
 	putConfigMap(t, rig.checkov, "single", labels, nil, map[string]string{"results.json": fixture(t, "checkov/kubernetes_single_framework.json")})
 	putConfigMap(t, rig.checkov, "multi", labels, nil, map[string]string{"results.json": fixture(t, "checkov/multi_framework_list.json")})
 	putConfigMap(t, rig.checkov, "unlabelled", nil, nil, map[string]string{"results.json": fixture(t, "checkov/multi_framework_list.json")})
-
-	ensureNamespace(t, "shop")
 	eventually(t, "checkov events where their resources live", func() error {
 		shop, def, kubeSystem := bySource(t, "shop", "checkov"), bySource(t, "default", "checkov"), bySource(t, "kube-system", "checkov")
 		if len(shop) != 2 || len(kubeSystem) != 1 || !hasKey(def, "CKV_K8S_16/Pod.default.debug") || dockerfileEvent(t) == nil {
