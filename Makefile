@@ -58,8 +58,9 @@ demo: ## With `make run` running, in a second terminal: apply sample tool output
 ##@ Development
 
 .PHONY: build
-build: ## Build bin/zen-watcher.
+build: ## Build bin/zen-watcher and the kubectl plugin bin/kubectl-zen.
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/zen-watcher ./cmd/zen-watcher
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/kubectl-zen ./cmd/kubectl-zen
 
 .PHONY: devcluster
 devcluster: $(KUBE_APISERVER) $(ETCD) $(KUBECTL)

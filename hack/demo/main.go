@@ -178,13 +178,13 @@ func printEvents(ctx context.Context, dyn dynamic.Interface) error {
 		return err
 	}
 	w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "NAMESPACE\tSOURCE\tSEVERITY\tTYPE\tRESOURCE\tSTATE\tCOUNT")
+	fmt.Fprintln(w, "NAMESPACE\tSOURCE\tSEVERITY\tTYPE\tRULE\tRESOURCE\tSTATE\tCOUNT")
 	for _, u := range list.Items {
 		str := func(path ...string) string { s, _, _ := unstructured.NestedString(u.Object, path...); return s }
 		count, _, _ := unstructured.NestedInt64(u.Object, "status", "count")
 		resource := str("spec", "resource", "kind") + "/" + str("spec", "resource", "name")
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%d\n", u.GetNamespace(), str("spec", "source"), str("spec", "severity"),
-			str("spec", "eventType"), strings.TrimPrefix(resource, "/"), str("status", "state"), count)
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\n", u.GetNamespace(), str("spec", "source"), str("spec", "severity"),
+			str("spec", "eventType"), str("spec", "rule"), strings.TrimPrefix(resource, "/"), str("status", "state"), count)
 	}
 	fmt.Fprintf(w, "%d events\n", len(list.Items))
 	return w.Flush()

@@ -73,6 +73,7 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	defer func() { _ = env.Stop() }()
+	defer removePlugin()
 
 	restConfig = cfg
 	if k8sClient, err = client.New(cfg, client.Options{Scheme: scheme.Scheme}); err != nil {
