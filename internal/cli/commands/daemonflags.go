@@ -20,6 +20,7 @@ type DaemonFlags struct {
 	Service        string
 	TokenFile      string
 	HMACSecretFile string
+	AdminTokenFile string
 	InsecureTLS    bool
 	Timeout        time.Duration
 }
@@ -29,6 +30,7 @@ func (d *DaemonFlags) addFlags(f *pflag.FlagSet) {
 	f.StringVar(&d.ZenNamespace, "zen-namespace", "zen-system", "namespace zen-watcher runs in")
 	f.StringVar(&d.Service, "service", "zen-watcher", "name of zen-watcher's Service (and of its leader Lease)")
 	f.StringVar(&d.TokenFile, "token-file", "", "file holding the bearer token to send to zen-watcher")
+	f.StringVar(&d.AdminTokenFile, "admin-token-file", "", "file holding a Kubernetes token for zen-watcher's admin API (/api/v1/tools); default: the kubeconfig's token")
 	f.StringVar(&d.HMACSecretFile, "hmac-secret-file", "", "file holding the HMAC key to sign webhook posts with")
 	f.BoolVar(&d.InsecureTLS, "insecure-skip-tls-verify-daemon", false, "do not verify zen-watcher's certificate (a port-forward reaches it as 127.0.0.1)")
 	f.DurationVar(&d.Timeout, "daemon-timeout", 30*time.Second, "time limit of each request to zen-watcher")
@@ -51,11 +53,20 @@ func (o *Options) daemonClient(ctx context.Context) (*daemon.Client, func(), err
 	if err != nil {
 		return nil, nil, err
 	}
+	admin, err := readSecret(d.AdminTokenFile)
+	if err != nil {
+		return nil, nil, err
+	}
+	if admin == "" {
+		if cfg, err := o.restConfig(); err == nil {
+			admin = cfg.BearerToken
+		}
+	}
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	if d.InsecureTLS {
 		transport.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // the user asked
 	}
-	c := &daemon.Client{Token: token, HTTP: &http.Client{Timeout: d.Timeout, Transport: transport}, Now: o.Now}
+	c := &daemon.Client{Token: token, AdminToken: admin, HTTP: &http.Client{Timeout: d.Timeout, Transport: transport}, Now: o.Now}
 	if key != "" {
 		c.HMACKey = []byte(key)
 	}

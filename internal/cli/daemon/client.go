@@ -23,8 +23,12 @@ const maxAnswer = 4 << 20
 type Client struct {
 	// Base is the server's URL, e.g. http://127.0.0.1:8080.
 	Base string
-	// Token, when set, is sent as a bearer token on every request.
+	// Token, when set, is the bearer token of webhook posts.
 	Token string
+	// AdminToken, when set, is the Kubernetes bearer token of GET requests:
+	// the admin API (/api/v1/tools) and a protected /metrics review it
+	// with TokenReview and refuse a webhook token.
+	AdminToken string
 	// HMACKey, when set, signs webhook posts.
 	HMACKey []byte
 	// HTTP is the client to use; its Timeout bounds each request.
@@ -50,6 +54,9 @@ func (c *Client) Post(ctx context.Context, path string, body []byte) (*Answer, e
 		return nil, fmt.Errorf("building request to %s: %w", path, err)
 	}
 	req.Header.Set("Content-Type", "application/json")
+	if c.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.Token)
+	}
 	if len(c.HMACKey) > 0 {
 		if err := webhook.Sign(req.Header, c.HMACKey, body, c.now()); err != nil {
 			return nil, fmt.Errorf("signing request to %s: %w", path, err)
@@ -64,13 +71,13 @@ func (c *Client) Get(ctx context.Context, path string) (*Answer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("building request to %s: %w", path, err)
 	}
+	if c.AdminToken != "" {
+		req.Header.Set("Authorization", "Bearer "+c.AdminToken)
+	}
 	return c.do(req)
 }
 
 func (c *Client) do(req *http.Request) (*Answer, error) {
-	if c.Token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.Token)
-	}
 	hc := c.HTTP
 	if hc == nil {
 		hc = &http.Client{Timeout: 30 * time.Second}

@@ -154,10 +154,16 @@ func (e *Env) tools(ctx context.Context) Result {
 	if e.Daemon == nil {
 		return Fail("fix the daemon check first", "zen-watcher not reachable")
 	}
+	if e.Daemon.AdminToken == "" {
+		// /api/v1/tools takes only a Kubernetes token; without one the
+		// readiness above is all there is to know.
+		return Pass("not listed: /api/v1/tools needs a Kubernetes token (--admin-token-file, or a token in the kubeconfig)")
+	}
 	tools, err := e.Daemon.Tools(ctx)
 	var se *daemon.StatusError
 	if errors.As(err, &se) && (se.Answer.Status == http.StatusUnauthorized || se.Answer.Status == http.StatusForbidden) {
-		return Fail("pass --token-file with a token allowed to get /api/v1/tools", "/api/v1/tools refused the credentials (%d)", se.Answer.Status)
+		return Fail("grant list on tools.zen.kube-zen.io in zen-watcher's namespace, or pass another --admin-token-file",
+			"/api/v1/tools refused the Kubernetes token (%d)", se.Answer.Status)
 	}
 	if err != nil {
 		return Fail("check the daemon's logs", "%v", err)
