@@ -55,6 +55,21 @@ const (
 	// LabelGeneration numbers the events of one key when DEDUP_WINDOW splits
 	// a finding's recurrences into several events; "0" for the first.
 	LabelGeneration = "zen.kube-zen.io/generation"
+	// LabelOrigin holds a hash of the watched object (a report, a
+	// ConfigMap) a pull-source event was read from, and LabelOriginScope a
+	// hash of the watcher (tool and resource). A pull source rebuilds what
+	// it knows from them after a restart or a failover.
+	LabelOrigin      = "zen.kube-zen.io/origin"
+	LabelOriginScope = "zen.kube-zen.io/origin-scope"
+)
+
+// Annotation keys set on pull-source events.
+const (
+	// AnnotationOrigin names the watched object readably: "<scope> <namespace>/<name>".
+	AnnotationOrigin = "zen.kube-zen.io/origin"
+	// AnnotationDedupKey repeats spec.dedupKey, so a pull source can
+	// resolve the event after a restart from a list without event bodies.
+	AnnotationDedupKey = "zen.kube-zen.io/dedup-key"
 )
 
 // AnnotationSender records who pushed an event's first occurrence through a

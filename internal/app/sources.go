@@ -16,6 +16,7 @@ import (
 
 	zenv1 "github.com/kube-zen/zen-watcher/api/v1"
 	"github.com/kube-zen/zen-watcher/internal/config"
+	"github.com/kube-zen/zen-watcher/internal/eventindex"
 	"github.com/kube-zen/zen-watcher/internal/source"
 	"github.com/kube-zen/zen-watcher/internal/source/checkov"
 	"github.com/kube-zen/zen-watcher/internal/source/configmap"
@@ -36,6 +37,10 @@ type Sources struct {
 	cfg         config.Config
 }
 
+// storedPageSize bounds each page of stored events a source reads when it
+// rebuilds its state: rows of metadata, a few hundred bytes each.
+const storedPageSize = 500
+
 // NewSources builds every source the configuration enables. A ConfigMap
 // tool whose namespace lies outside WATCH_NAMESPACE is left off, and the log
 // says so; report kinds are watched within WATCH_NAMESPACE.
@@ -52,6 +57,10 @@ func NewSources(cfg config.Config, rc *rest.Config, submit source.Submitter, reg
 	if err != nil {
 		return nil, err
 	}
+	stored, err := eventindex.NewStoredLister(rc, storedPageSize)
+	if err != nil {
+		return nil, err
+	}
 	b := events.NewBroadcaster(&events.EventSinkImpl{Interface: cs.EventsV1()})
 	recorder := b.NewRecorder(clientgoscheme.Scheme, "zen-watcher")
 	m := source.NewMetrics(reg)
@@ -64,10 +73,10 @@ func NewSources(cfg config.Config, rc *rest.Config, submit source.Submitter, reg
 			log.Info("source off: its namespace is outside WATCH_NAMESPACE", "source", tool.Name, "namespace", tool.Namespace, "watchNamespace", cfg.WatchNamespace)
 			continue
 		}
-		s.configMaps = append(s.configMaps, configmap.New(tool, cs, submit, recorder, m, log))
+		s.configMaps = append(s.configMaps, configmap.New(tool, cs, submit, stored, recorder, m, log))
 	}
 	trivyKinds, kyvernoKinds := trivy.Kinds(zenv1.Severity(cfg.TrivyMinSeverity)), kyverno.Kinds(cfg.KyvernoResults)
-	s.reports = reports.New(append(trivyKinds, kyvernoKinds...), disc, dyn, cfg.WatchNamespace, cfg.WatchInterval, submit, m, log)
+	s.reports = reports.New(append(trivyKinds, kyvernoKinds...), disc, dyn, cfg.WatchNamespace, cfg.WatchInterval, submit, stored, m, log)
 	s.Detector = tools.New([]tools.Tool{
 		{Name: trivy.SourceName, Namespace: cfg.ToolNamespaces.Trivy, CRDs: gvrs(trivyKinds)},
 		{Name: kyverno.SourceName, Namespace: cfg.ToolNamespaces.Kyverno, CRDs: gvrs(kyvernoKinds)},

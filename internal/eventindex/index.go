@@ -1,6 +1,3 @@
-// Package eventindex keeps a metadata-only view of the ZenAgentEvents stored
-// in the cluster. Only names, namespaces and labels are cached, so its memory
-// does not grow with event bodies.
 package eventindex
 
 import (

@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	zenv1 "github.com/kube-zen/zen-watcher/api/v1"
+	"github.com/kube-zen/zen-watcher/internal/ack"
 )
 
 // Finding is one normalized finding from one source.
@@ -51,6 +52,13 @@ type Finding struct {
 	// (token:<fingerprint>, hmac:<fingerprint>, mtls:<subject>); empty for
 	// pull sources. It never holds a secret.
 	Sender string
+	// Origin is the watched object a pull source read the finding from;
+	// zero for push sources.
+	Origin Origin
+	// Ack, when set, is settled once the finding is stored; a webhook in
+	// "stored" mode waits for it. Stages that drop a finding leave it
+	// unsettled: the waiter counts only the findings that go on.
+	Ack *ack.Ack
 }
 
 // Namespace is the namespace of the resource concerned, empty when none.

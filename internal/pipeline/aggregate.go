@@ -13,6 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	zenv1 "github.com/kube-zen/zen-watcher/api/v1"
+	"github.com/kube-zen/zen-watcher/internal/ack"
 	"github.com/kube-zen/zen-watcher/internal/finding"
 	"github.com/kube-zen/zen-watcher/internal/store"
 )
@@ -71,6 +72,9 @@ type entry struct {
 	seq       uint64    // of the latest write issued; only its outcome clears inflight
 	touched   time.Time // when a finding last came, by the wall clock, for eviction
 	once      bool      // the key names a single occurrence
+	// acks wait for the entry's next write: the occurrences in pending,
+	// or single occurrences whose first delivery is still being written.
+	acks []*ack.Ack
 }
 
 // idleAfter is how long an entry with nothing to write stays in memory after
@@ -178,11 +182,21 @@ func (a *Aggregator) record(f *finding.Finding, h string, now time.Time) (*store
 	}
 	if f.SingleOccurrence {
 		e.once = true
-		if e.exists || e.inflight || !e.lastSeen.IsZero() {
-			// A redelivery of the one occurrence the key names, even when
-			// its first delivery still waits in pending.
+		// A redelivery of the one occurrence the key names, even when its
+		// first delivery still waits in pending, is done when that is.
+		switch {
+		case e.exists:
+			settleNow(f.Ack)
+			return nil, outcome{dedupHit: true}
+		case e.inflight || e.pending.Count > 0:
+			e.wait(f.Ack)
+			return nil, outcome{dedupHit: true}
+		case !e.lastSeen.IsZero() && f.Ack == nil:
 			return nil, outcome{dedupHit: true}
 		}
+		// The first delivery, or a redelivery a sender waits on after the
+		// first one's write failed: create it (again; AlreadyExists adds
+		// nothing to a single occurrence).
 	}
 	var rotated *store.Op
 	if a.window > 0 && !e.lastSeen.IsZero() && at.Sub(e.lastSeen) > a.window {
@@ -190,6 +204,7 @@ func (a *Aggregator) record(f *finding.Finding, h string, now time.Time) (*store
 		// the old one still had pending is written first.
 		if (e.pending != store.Delta{}) && e.template != nil {
 			rotated = a.op(h, e, e.pending, e.template)
+			rotated.Acks, e.acks = e.acks, nil
 		}
 		e = &entry{namespace: e.namespace, gen: e.gen + 1, touched: e.touched}
 		a.entries[h] = e
@@ -205,10 +220,14 @@ func (a *Aggregator) record(f *finding.Finding, h string, now time.Time) (*store
 		// stays ours, for the repeats to come.
 		op := a.op(h, e, occurrence, e.template.DeepCopy())
 		op.DeferStatus = true // its status rides with the first flush
+		if f.Ack != nil {
+			op.Acks = []*ack.Ack{f.Ack}
+		}
 		return op, outcome{}
 	}
 	o := outcome{dedupHit: e.exists || e.inflight, coalesced: e.pending.Count > 0}
 	e.pending.Merge(occurrence)
+	e.wait(f.Ack)
 	return rotated, o
 }
 
@@ -240,7 +259,8 @@ func (a *Aggregator) takePending(h string, e *entry) *store.Op {
 		return nil
 	}
 	op := a.op(h, e, e.pending, e.template)
-	e.pending, e.template, e.inflight = store.Delta{}, nil, true
+	op.Acks = e.acks
+	e.pending, e.template, e.inflight, e.acks = store.Delta{}, nil, true, nil
 	return op
 }
 
@@ -316,6 +336,8 @@ func (a *Aggregator) requeue(ops []*store.Op) {
 		}
 		e.inflight = false
 		e.pending.Merge(op.Delta)
+		e.acks = append(op.Acks, e.acks...)
+		op.Acks = nil
 		if e.template == nil {
 			e.template = op.Event
 		}
@@ -328,22 +350,30 @@ func (a *Aggregator) op(h string, e *entry, d store.Delta, ev *zenv1.ZenAgentEve
 	gen := e.gen
 	e.seq++
 	seq := e.seq
-	return &store.Op{Event: ev, Delta: d, Exists: e.exists, Hint: e.hint, Window: a.window, SingleOccurrence: e.once,
-		Done: func(r store.Result) *store.Op { return a.done(h, gen, seq, ev, d, r) }}
+	op := &store.Op{Event: ev, Delta: d, Exists: e.exists, Hint: e.hint, Window: a.window, SingleOccurrence: e.once}
+	op.Done = func(r store.Result) *store.Op { return a.done(h, gen, seq, op, r) }
+	return op
 }
 
 // done updates the entry after a write and returns a follow-up write: the
 // next generation when the window expired, or the delta that accumulated
 // meanwhile when the aggregator is closing.
-func (a *Aggregator) done(h string, gen int, seq uint64, ev *zenv1.ZenAgentEvent, d store.Delta, r store.Result) *store.Op {
+func (a *Aggregator) done(h string, gen int, seq uint64, op *store.Op, r store.Result) *store.Op {
+	ev, d := op.Event, op.Delta
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	e := a.entries[h]
 	if e == nil || e.gen != gen {
-		return a.superseded(h, e, ev, d, r)
+		return a.superseded(h, e, op, r)
 	}
 	if seq == e.seq {
 		e.inflight = false // an older write (a replayed dead letter) leaves a newer one running
+		if (e.pending == store.Delta{}) {
+			// Only redelivered single occurrences wait without a delta:
+			// this write decided their fate.
+			settleAll(e.acks, r.Err)
+			e.acks = nil
+		}
 	}
 	if r.Err != nil {
 		// Dead-lettered with its delta; replay will finish it. At the final
@@ -359,7 +389,7 @@ func (a *Aggregator) done(h string, gen int, seq uint64, ev *zenv1.ZenAgentEvent
 	}
 	if r.WindowExpired {
 		next := &entry{namespace: e.namespace, gen: gen + 1, lastSeen: d.LastSeen, pending: e.pending, template: e.template,
-			touched: e.touched, inflight: true}
+			touched: e.touched, inflight: true, acks: e.acks}
 		if e.lastSeen.After(next.lastSeen) {
 			next.lastSeen = e.lastSeen
 		}
@@ -369,7 +399,9 @@ func (a *Aggregator) done(h string, gen int, seq uint64, ev *zenv1.ZenAgentEvent
 		a.entries[h] = next
 		nextEv := ev.DeepCopy()
 		a.name(nextEv, ev.Spec.Source, ev.Spec.DedupKey, next)
-		return a.op(h, next, d, nextEv)
+		nextOp := a.op(h, next, d, nextEv)
+		nextOp.Acks, op.Acks = op.Acks, nil // nothing was written: the next generation carries them
+		return nextOp
 	}
 	e.exists, e.hint = true, r.Hint
 	if (r.Unapplied != store.Delta{}) {
@@ -389,14 +421,22 @@ func (a *Aggregator) done(h string, gen int, seq uint64, ev *zenv1.ZenAgentEvent
 // superseded finishes a write whose generation the entry has moved past:
 // occurrences its create deferred still belong to it, and occurrences that
 // came too late for it belong to the newest generation.
-func (a *Aggregator) superseded(h string, e *entry, ev *zenv1.ZenAgentEvent, d store.Delta, r store.Result) *store.Op {
+func (a *Aggregator) superseded(h string, e *entry, op *store.Op, r store.Result) *store.Op {
+	ev, d := op.Event, op.Delta
 	switch {
 	case r.Err != nil:
 		return nil // dead-lettered with its delta
-	case r.WindowExpired && e != nil:
+	case r.WindowExpired && e == nil:
+		// Evicted meanwhile, which an entry with a write running never is;
+		// should it happen, the waiters hear that nothing was written.
+		settleAll(op.Acks, errNotWritten)
+		op.Acks = nil
+	case r.WindowExpired:
 		u := d // earlier than anything pending: merge in order
 		u.Merge(e.pending)
 		e.pending = u
+		e.acks = append(op.Acks, e.acks...)
+		op.Acks = nil
 		if e.template == nil {
 			e.template = ev.DeepCopy()
 			a.name(e.template, ev.Spec.Source, ev.Spec.DedupKey, e)
@@ -408,6 +448,29 @@ func (a *Aggregator) superseded(h string, e *entry, ev *zenv1.ZenAgentEvent, d s
 		return &store.Op{Event: ev, Delta: r.Unapplied, Exists: true, Hint: r.Hint}
 	}
 	return nil
+}
+
+// errNotWritten settles acks whose occurrences no write will carry.
+var errNotWritten = errors.New("occurrence not written")
+
+// wait attaches a to the entry's next write; nil is no waiter.
+func (e *entry) wait(a *ack.Ack) {
+	if a != nil {
+		e.acks = append(e.acks, a)
+	}
+}
+
+// settleNow settles a finding that needs no write; nil is no waiter.
+func settleNow(a *ack.Ack) {
+	if a != nil {
+		a.Settle(nil)
+	}
+}
+
+func settleAll(acks []*ack.Ack, err error) {
+	for _, a := range acks {
+		a.Settle(err)
+	}
 }
 
 // event renders finding f as the object entry e would store.
@@ -426,16 +489,33 @@ func (a *Aggregator) event(f *finding.Finding, e *entry) *zenv1.ZenAgentEvent {
 		ev.Annotations = map[string]string{zenv1.AnnotationSender: f.Sender}
 	}
 	a.name(ev, f.Source, f.DedupKey, e)
+	if !f.Origin.IsZero() {
+		// Set only at create, which costs nothing extra: a restarted pull
+		// source finds the events of each object from these.
+		ev.Labels[zenv1.LabelOrigin] = f.Origin.Hash()
+		ev.Labels[zenv1.LabelOriginScope] = finding.ScopeHash(f.Origin.Scope)
+		if ev.Annotations == nil {
+			ev.Annotations = make(map[string]string, 2)
+		}
+		ev.Annotations[zenv1.AnnotationOrigin] = f.Origin.String()
+		ev.Annotations[zenv1.AnnotationDedupKey] = f.DedupKey
+	}
 	return ev
 }
 
+// name sets the name, namespace and identity labels of generation e.gen,
+// keeping any other label (the origin's).
 func (a *Aggregator) name(ev *zenv1.ZenAgentEvent, source, key string, e *entry) {
 	ev.Name = finding.ObjectName(source, key, e.gen)
 	ev.Namespace = e.namespace
-	ev.Labels = map[string]string{
-		zenv1.LabelSource: source, zenv1.LabelCategory: string(ev.Spec.Category), zenv1.LabelSeverity: string(ev.Spec.Severity),
-		zenv1.LabelKeyHash: finding.KeyHash(source, key), zenv1.LabelGeneration: strconv.Itoa(e.gen),
+	if ev.Labels == nil {
+		ev.Labels = make(map[string]string, 7)
 	}
+	ev.Labels[zenv1.LabelSource] = source
+	ev.Labels[zenv1.LabelCategory] = string(ev.Spec.Category)
+	ev.Labels[zenv1.LabelSeverity] = string(ev.Spec.Severity)
+	ev.Labels[zenv1.LabelKeyHash] = finding.KeyHash(source, key)
+	ev.Labels[zenv1.LabelGeneration] = strconv.Itoa(e.gen)
 	if rule, ok := finding.RuleLabel(ev.Spec.Rule); ok {
 		ev.Labels[zenv1.LabelRule] = rule
 	}

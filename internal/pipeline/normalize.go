@@ -72,7 +72,7 @@ func (s *NormalizeStage) normalize(f *finding.Finding) bool {
 		return false
 	}
 	f.EventType = eventType
-	key, longKey := shortenKey(f.DedupKey)
+	key, longKey := finding.StoredKey(f.DedupKey)
 	f.DedupKey = key
 	if f.DetectedAt.IsZero() {
 		f.DetectedAt = s.now()
@@ -147,7 +147,7 @@ func (s *NormalizeStage) validate(f *finding.Finding) string {
 // lost; partial is nil when there was nothing to keep.
 func normalizeResource(r zenv1.ResourceRef, truncated *bool) (ref *zenv1.ResourceRef, partial map[string]any) {
 	fit := func(s string, n int) string {
-		v, cut := fitUTF8(strings.TrimSpace(s), n)
+		v, cut := finding.FitUTF8(strings.TrimSpace(s), n)
 		*truncated = *truncated || cut
 		return v
 	}

@@ -183,7 +183,7 @@ func TestNormalizeDedupKey(t *testing.T) {
 			if len(got) > zenv1.MaxStringLength || !utf8.ValidString(got) {
 				t.Errorf("key of %d bytes, valid UTF-8 %v", len(got), utf8.ValidString(got))
 			}
-			if !tt.same && !strings.Contains(got, keyHashSep) {
+			if !tt.same && !strings.Contains(got, finding.KeyHashSep) {
 				t.Errorf("shortened key %q has no hash suffix", got)
 			}
 			again, _ := normalizeOne(t, f)

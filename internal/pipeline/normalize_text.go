@@ -1,27 +1,16 @@
 package pipeline
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"strings"
 	"unicode"
-	"unicode/utf8"
 
 	zenv1 "github.com/kube-zen/zen-watcher/api/v1"
+	"github.com/kube-zen/zen-watcher/internal/finding"
 )
 
 // labelMaxLen is the longest Kubernetes label value, and the CRD limit on
 // source and eventType.
 const labelMaxLen = 63
-
-// Dedup key shortening: a prefix people can still read, then a hash of the
-// whole key so two long keys that share the prefix stay two events. The
-// prefix leaves room for the suffix so the result fits MaxStringLength bytes.
-const (
-	keyHashSep    = "…sha256:"
-	keyHashHexLen = 16
-	keyPrefixMax  = zenv1.MaxStringLength - len(keyHashSep) - keyHashHexLen
-)
 
 // truncatedMarker ends every string that normalize shortened, so a reader of
 // the event knows the value is not what the tool reported.
@@ -68,23 +57,6 @@ func isLabelAlnum(r rune) bool {
 	return r >= 'a' && r <= 'z' || r >= '0' && r <= '9'
 }
 
-// fitUTF8 makes s valid UTF-8 (invalid bytes become U+FFFD, as JSON
-// encoding would do anyway) and cuts it to at most n bytes on a rune
-// boundary. cut reports whether anything was removed.
-func fitUTF8(s string, n int) (v string, cut bool) {
-	if !utf8.ValidString(s) {
-		s = strings.ToValidUTF8(s, "\uFFFD")
-	}
-	if len(s) <= n {
-		return s, false
-	}
-	i := n
-	for i > 0 && !utf8.RuneStart(s[i]) {
-		i--
-	}
-	return s[:i], true
-}
-
 // clampString fits s into MaxStringLength bytes; a shortened value ends in
 // truncatedMarker.
 func clampString(s string) (v string, cut bool) {
@@ -93,11 +65,11 @@ func clampString(s string) (v string, cut bool) {
 
 // clampTo fits s into n bytes; a shortened value ends in truncatedMarker.
 func clampTo(s string, n int) (v string, cut bool) {
-	v, cut = fitUTF8(s, n)
+	v, cut = finding.FitUTF8(s, n)
 	if !cut {
 		return v, false
 	}
-	v, _ = fitUTF8(v, n-len(truncatedMarker))
+	v, _ = finding.FitUTF8(v, n-len(truncatedMarker))
 	return v + truncatedMarker, true
 }
 
@@ -147,21 +119,4 @@ func isLine(s string) bool {
 		}
 	}
 	return s == "" || !prevSpace
-}
-
-// shortenKey returns key unchanged when it is valid UTF-8 of at most
-// MaxStringLength bytes. Otherwise it returns a readable prefix plus a hash
-// of the original bytes: deterministic, so every replica derives the same
-// key, and distinct for distinct keys. Invalid UTF-8 is handled the same way
-// because the API server would otherwise store a different key (with U+FFFD)
-// than the one the event name was derived from, and two different invalid
-// keys would collapse into one. long reports whether the key was too long.
-func shortenKey(key string) (v string, long bool) {
-	long = len(key) > zenv1.MaxStringLength
-	if !long && utf8.ValidString(key) {
-		return key, false
-	}
-	sum := sha256.Sum256([]byte(key))
-	prefix, _ := fitUTF8(key, keyPrefixMax)
-	return prefix + keyHashSep + hex.EncodeToString(sum[:])[:keyHashHexLen], long
 }

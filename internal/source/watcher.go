@@ -3,6 +3,7 @@ package source
 import (
 	"context"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"k8s.io/client-go/tools/cache"
@@ -22,6 +23,9 @@ type Reader func(obj any, now time.Time) (found []finding.Finding, complete bool
 // watcher. A Tracker turns versions into occurrences and resolutions.
 type Watcher struct {
 	name     string
+	scope    string // of the origins of its findings
+	stored   StoredFindings
+	restored atomic.Bool
 	informer cache.SharedIndexInformer
 	read     Reader
 	submit   Submitter
@@ -32,10 +36,14 @@ type Watcher struct {
 	queue    workqueue.TypedRateLimitingInterface[string]
 }
 
-// NewWatcher builds a watcher for the source called name; call Run.
-func NewWatcher(name string, informer cache.SharedIndexInformer, read Reader, submit Submitter, m *Metrics, log *slog.Logger) *Watcher {
+// NewWatcher builds a watcher for the source called name; call Run. scope
+// names the watched resource among the source's watchers (see
+// finding.Origin). stored, when set, is where Run rebuilds what the
+// watcher knows from; nil starts from nothing, so every object counts as
+// a new version.
+func NewWatcher(name, scope string, informer cache.SharedIndexInformer, read Reader, submit Submitter, stored StoredFindings, m *Metrics, log *slog.Logger) *Watcher {
 	w := &Watcher{
-		name: name, informer: informer, read: read, submit: submit, metrics: m, log: log, now: time.Now, tracker: NewTracker(),
+		name: name, scope: scope, stored: stored, informer: informer, read: read, submit: submit, metrics: m, log: log, now: time.Now, tracker: NewTracker(),
 		queue: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
 			workqueue.TypedRateLimitingQueueConfig[string]{Name: name}),
 	}
@@ -50,15 +58,16 @@ func NewWatcher(name string, informer cache.SharedIndexInformer, read Reader, su
 	return w
 }
 
-// HasSynced reports whether the initial list has been loaded.
-func (w *Watcher) HasSynced() bool { return w.informer.HasSynced() }
+// HasSynced reports whether the initial list has been loaded and what the
+// watcher knows has been rebuilt from it.
+func (w *Watcher) HasSynced() bool { return w.informer.HasSynced() && w.restored.Load() }
 
 // Run watches and handles objects until ctx ends. It returns only once
 // its worker has handed its last findings to the pipeline, so the
 // pipeline's final flush comes after them.
 func (w *Watcher) Run(ctx context.Context) {
 	go w.informer.RunWithContext(ctx)
-	if !cache.WaitForCacheSync(ctx.Done(), w.informer.HasSynced) {
+	if !cache.WaitForCacheSync(ctx.Done(), w.informer.HasSynced) || !w.restoreUntilDone(ctx) {
 		w.queue.ShutDown()
 		return
 	}
@@ -102,8 +111,19 @@ func (w *Watcher) handle(ctx context.Context, key string) error {
 	if w.tracker.Seen(key, version) {
 		return nil // a resync: nothing changed
 	}
-	found, complete := w.read(obj, now)
+	found, complete := w.readFrom(key, obj, now)
 	return w.send(ctx, w.tracker.Update(key, version, found, complete, now))
+}
+
+// readFrom reads obj, whose key is key, and stamps each finding with its
+// origin.
+func (w *Watcher) readFrom(key string, obj any, now time.Time) ([]finding.Finding, bool) {
+	found, complete := w.read(obj, now)
+	origin := finding.Origin{Scope: w.scope, Object: key}
+	for i := range found {
+		found[i].Origin = origin
+	}
+	return found, complete
 }
 
 func (w *Watcher) send(ctx context.Context, fs []finding.Finding) error {

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	zenv1 "github.com/kube-zen/zen-watcher/api/v1"
+	"github.com/kube-zen/zen-watcher/internal/ack"
 )
 
 // Op is one upsert of one event: create it if it does not exist, then add
@@ -35,6 +36,10 @@ type Op struct {
 	// finding.Finding): when the create finds it stored already, that
 	// event counts the occurrence, and nothing is added.
 	SingleOccurrence bool
+	// Acks are settled with the outcome once Done has returned: one per
+	// finding whose occurrence this op carries. Done may move them to a
+	// follow-up op, or back to the pipeline, when this op wrote nothing.
+	Acks []*ack.Ack
 	// Done, when set, is called once with the outcome. It may return a
 	// follow-up op, which the same worker runs at once.
 	Done func(Result) *Op

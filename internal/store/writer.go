@@ -11,6 +11,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/kube-zen/zen-watcher/internal/ack"
 )
 
 // ErrClosed is returned by Enqueue after Close.
@@ -117,17 +119,29 @@ func (w *Writer) Run(ctx context.Context) {
 func (w *Writer) process(ctx context.Context, op *Op) {
 	for op != nil {
 		res, err := w.withRetries(ctx, op)
+		var failed []*ack.Ack
 		if err != nil {
+			// Taken before the op is dead-lettered, where a replay may
+			// pick it up at once.
+			failed, op.Acks = op.Acks, nil
 			res.Err = err
 			w.metrics.DeadLettered.Inc()
 			w.dlq.add(op, err, w.now())
 			w.log.Error("write failed every retry; dead-lettered", "namespace", op.Event.Namespace, "name", op.Event.Name,
 				"attempts", op.attempts, "error", err.Error())
 		}
-		if op.Done == nil {
-			return
+		var next *Op
+		if op.Done != nil {
+			next = op.Done(res)
 		}
-		op = op.Done(res)
+		// A dead-lettered write fails its waiters now: a replay may store it
+		// later, but a sender that retries is the surer path.
+		settle(failed, res.Err)
+		if err == nil {
+			settle(op.Acks, nil)
+			op.Acks = nil
+		}
+		op = next
 	}
 }
 

@@ -28,8 +28,9 @@ type Tool struct {
 	Parse func(cm *corev1.ConfigMap, data []byte, now time.Time) ([]finding.Finding, error)
 }
 
-// New builds the watcher of one tool's result ConfigMaps; call Run.
-func New(tool Tool, client kubernetes.Interface, submit source.Submitter, recorder events.EventRecorder, m *source.Metrics, log *slog.Logger) *source.Watcher {
+// New builds the watcher of one tool's result ConfigMaps; call Run. stored
+// is where the watcher rebuilds what it knows from when it starts.
+func New(tool Tool, client kubernetes.Interface, submit source.Submitter, stored source.StoredFindings, recorder events.EventRecorder, m *source.Metrics, log *slog.Logger) *source.Watcher {
 	inf := coreinformers.NewFilteredConfigMapInformer(client, tool.Namespace, 0, cache.Indexers{}, func(o *metav1.ListOptions) {
 		o.LabelSelector = tool.Selector
 	})
@@ -41,7 +42,7 @@ func New(tool Tool, client kubernetes.Interface, submit source.Submitter, record
 	})
 	r := &reader{tool: tool, recorder: recorder, metrics: m, log: log.With("source", tool.Name)}
 	log.Info("watching ConfigMaps", "source", tool.Name, "namespace", tool.Namespace, "selector", tool.Selector)
-	return source.NewWatcher(tool.Name, inf, r.read, submit, m, log.With("source", tool.Name))
+	return source.NewWatcher(tool.Name, tool.Name+"/configmaps", inf, r.read, submit, stored, m, log.With("source", tool.Name))
 }
 
 type reader struct {

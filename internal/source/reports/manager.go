@@ -42,6 +42,7 @@ type Manager struct {
 	namespace string
 	interval  time.Duration
 	submit    source.Submitter
+	stored    source.StoredFindings
 	metrics   *source.Metrics
 	log       *slog.Logger
 	recheck   chan struct{}
@@ -58,10 +59,11 @@ type running struct {
 }
 
 // New builds a manager; call Run. namespace scopes namespaced kinds (empty:
-// all namespaces); interval is how often discovery is asked.
+// all namespaces); interval is how often discovery is asked; each informer's
+// watcher rebuilds what it knows from stored when it starts.
 func New(kinds []Kind, disc discovery.DiscoveryInterface, dyn dynamic.Interface, namespace string, interval time.Duration,
-	submit source.Submitter, m *source.Metrics, log *slog.Logger) *Manager {
-	return &Manager{kinds: kinds, discovery: disc, dynamic: dyn, namespace: namespace, interval: interval, submit: submit,
+	submit source.Submitter, stored source.StoredFindings, m *source.Metrics, log *slog.Logger) *Manager {
+	return &Manager{kinds: kinds, discovery: disc, dynamic: dyn, namespace: namespace, interval: interval, submit: submit, stored: stored,
 		metrics: m, log: log, recheck: make(chan struct{}, 1), running: map[schema.GroupVersionResource]*running{}}
 }
 
@@ -165,7 +167,7 @@ func (m *Manager) start(ctx context.Context, k Kind) {
 		return found, true
 	}
 	rctx, cancel := context.WithCancel(ctx)
-	r := &running{watcher: source.NewWatcher(k.Tool, inf, read, m.submit, m.metrics, log), stop: cancel, done: make(chan struct{})}
+	r := &running{watcher: source.NewWatcher(k.Tool, k.Tool+"/"+k.GVR.GroupResource().String(), inf, read, m.submit, m.stored, m.metrics, log), stop: cancel, done: make(chan struct{})}
 	m.mu.Lock()
 	m.running[k.GVR] = r
 	m.mu.Unlock()
