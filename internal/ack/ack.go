@@ -12,8 +12,8 @@ type Ack struct {
 	done      chan struct{}
 }
 
-// NewAck returns an Ack that waits for n findings; with n = 0 it is done.
-func NewAck(n int) *Ack {
+// New returns an Ack that waits for n findings; with n = 0 it is done.
+func New(n int) *Ack {
 	a := &Ack{remaining: n, done: make(chan struct{})}
 	if n <= 0 {
 		close(a.done)

@@ -71,5 +71,9 @@ func (e *Events) Run(ctx context.Context, flushInterval, drainTimeout time.Durat
 	}
 	e.Writer.Close()
 	<-written
+	if n, occurrences := e.Aggregator.Unwritten(); n > 0 {
+		e.Writer.CountUnwritten(n)
+		log.Error("exiting with writes that never reached the queue: they are lost", "count", n, "occurrences", occurrences)
+	}
 	log.Info("write queue drained")
 }

@@ -84,9 +84,11 @@ func NewWebhooks(cfg config.Config, p webhook.Pipeline, reg prometheus.Registere
 	}, func() float64 { return float64(auditParser.EvalErrors()) }))
 	intake := webhook.New([]webhook.Endpoint{
 		{Name: "falco", Path: FalcoPath, MediaTypes: falcoMediaTypes, MaxBodyBytes: wc.FalcoMaxBodyBytes,
-			BufferSize: cfg.FalcoBufferSize, Parser: falco.NewParser(minPriority), Auth: falcoCreds.authenticator(wc.FalcoAuth)},
+			BufferSize: cfg.FalcoBufferSize, Parser: falco.NewParser(minPriority), Auth: falcoCreds.authenticator(wc.FalcoAuth),
+			WaitStored: wc.FalcoAck == config.AckStored, StoredTimeout: config.AckStoredTimeout},
 		{Name: "audit", Path: AuditPath, MediaTypes: auditMediaTypes, MaxBodyBytes: wc.AuditMaxBodyBytes,
-			BufferSize: cfg.AuditBufferSize, Parser: auditParser, Auth: auditCreds.authenticator(wc.AuditAuth)},
+			BufferSize: cfg.AuditBufferSize, Parser: auditParser, Auth: auditCreds.authenticator(wc.AuditAuth),
+			WaitStored: wc.AuditAck == config.AckStored, StoredTimeout: config.AckStoredTimeout},
 	}, webhook.Options{
 		IdempotencyTTL: wc.IdempotencyTTL,
 		ClientLimit:    webhook.NewLimiter(wc.RateLimitRPS, wc.RateLimitBurst, time.Now),

@@ -166,6 +166,10 @@ func Load(getenv Getenv) (Config, error) {
 	case c.BehaviorMode != BehaviorCustom && c.FilterExpression != "":
 		r.fail("FILTER_EXPRESSION", c.FilterExpression, "only read with BEHAVIOR_MODE=custom; set that mode or unset the expression")
 	}
+	if (c.Webhooks.FalcoAck == AckStored || c.Webhooks.AuditAck == AckStored) && c.FlushInterval > maxStoredFlush {
+		r.fail("FLUSH_INTERVAL", c.FlushInterval.String(), "at most "+maxStoredFlush.String()+" while FALCO_ACK or AUDIT_ACK is stored: "+
+			"a repeat is stored by the next flush, and a stored acknowledgement waits at most "+AckStoredTimeout.String())
+	}
 	if c.APIBurst < int(c.APIQPS) {
 		r.fail("API_BURST", strconv.Itoa(c.APIBurst), "want at least API_QPS ("+strconv.FormatFloat(c.APIQPS, 'f', -1, 64)+")")
 	}

@@ -54,6 +54,7 @@ func TestLoadDefaults(t *testing.T) {
 		},
 		Webhooks: Webhooks{
 			FalcoMinPriority: "Warning", FalcoMaxBodyBytes: 1 << 20, AuditMaxBodyBytes: 16 << 20, MaxInflightBytes: 64 << 20, HMACMaxSkew: 5 * time.Minute, HMACMaxNonces: 2_000_000, IdempotencyTTL: 24 * time.Hour, RateLimitRPS: 1000, RateLimitBurst: 2000,
+			FalcoAck: AckAccepted, AuditAck: AckStored,
 			AuditTrustedUsers: []string{"system:kube-controller-manager", "system:kube-scheduler", "system:apiserver",
 				"system:node:*", "system:serviceaccount:kube-system:*"},
 		},
@@ -102,13 +103,15 @@ func TestLoadWebhooks(t *testing.T) {
 		"WEBHOOK_TOKEN": " s3cret ", "FALCO_MIN_PRIORITY": "notice", "FALCO_MAX_BODY_BYTES": "1.5Ki",
 		"AUDIT_MAX_BODY_BYTES": "1048576", "AUDIT_TRUSTED_USERS": "alice, system:serviceaccount:ops:*", "AUDIT_RULES_FILE": "/etc/zen/rules.yaml",
 		"RATE_LIMIT_RPS": "50", "TRUSTED_PROXY_CIDRS": "10.1.2.3/8, 192.168.1.7",
+		"FALCO_ACK": "stored", "AUDIT_ACK": "accepted",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := Webhooks{Token: "s3cret", HMACMaxSkew: 5 * time.Minute, HMACMaxNonces: 2_000_000, MaxInflightBytes: 64 << 20, IdempotencyTTL: 24 * time.Hour, RateLimitRPS: 50, RateLimitBurst: 2000,
 		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.168.1.7/32")}, FalcoMinPriority: "Notice", FalcoMaxBodyBytes: 1536, AuditMaxBodyBytes: 1 << 20,
-		AuditTrustedUsers: []string{"alice", "system:serviceaccount:ops:*"}, AuditRulesFile: "/etc/zen/rules.yaml"}
+		AuditTrustedUsers: []string{"alice", "system:serviceaccount:ops:*"}, AuditRulesFile: "/etc/zen/rules.yaml",
+		FalcoAck: AckStored, AuditAck: AckAccepted}
 	if !reflect.DeepEqual(c.Webhooks, want) {
 		t.Errorf("got %+v\nwant %+v", c.Webhooks, want)
 	}
@@ -183,6 +186,9 @@ func TestLoadRejectsBadValues(t *testing.T) {
 		{"DEDUP_WINDOW", "500ms", "empty (off)"},
 		{"BEHAVIOR_MODE", "ALL", "one of all, conservative, security-only, custom"},
 		{"BEHAVIOR_MODE", "paranoid", "one of all"},
+		{"AUDIT_ACK", "Stored", "one of accepted, stored"},
+		{"FALCO_ACK", "always", "one of accepted, stored"},
+		{"FLUSH_INTERVAL", "6s", "at most 5s while FALCO_ACK or AUDIT_ACK is stored"},
 		{"FALCO_BUFFER_SIZE", "0", "from 1 to 1000000"},
 		{"FALCO_BUFFER_SIZE", "-1", "from 1"},
 		{"FALCO_BUFFER_SIZE", "1e3", "whole number"},

@@ -66,6 +66,10 @@ type Webhooks struct {
 	AuditTrustedUsers []string
 	// AuditRulesFile names a YAML file of extra audit rules in CEL.
 	AuditRulesFile string
+	// FalcoAck and AuditAck say when each webhook answers 2xx: once the
+	// findings are buffered (AckAccepted) or once they are stored
+	// (AckStored).
+	FalcoAck, AuditAck AckMode
 }
 
 // EndpointCredentials are credentials one webhook accepts and the other
@@ -85,6 +89,29 @@ type EndpointCredentials struct {
 func (c EndpointCredentials) hasToken() bool { return c.Token != "" || c.TokenFile != "" }
 func (c EndpointCredentials) hasHMAC() bool  { return c.HMACSecret != "" || c.HMACSecretFile != "" }
 func (c EndpointCredentials) any() bool      { return c.hasToken() || c.hasHMAC() }
+
+// AckMode is when a webhook acknowledges a request.
+type AckMode string
+
+// Acknowledgement modes.
+const (
+	// AckAccepted answers once the findings are buffered: at most once
+	// for a sender that does not retry, and never blocks it.
+	AckAccepted AckMode = "accepted"
+	// AckStored answers once every finding is stored, or 503 with
+	// Retry-After when that takes longer than AckStoredTimeout.
+	AckStored AckMode = "stored"
+)
+
+// AckStoredTimeout bounds how long a webhook in AckStored mode waits for
+// the store before it answers 503: a third of the API server's audit
+// webhook client timeout (30s), so the sender never times out first.
+const AckStoredTimeout = 10 * time.Second
+
+// maxStoredFlush is the longest FLUSH_INTERVAL AckStored works with: a
+// repeat is stored by the next coalesced write, which must come well
+// within AckStoredTimeout.
+const maxStoredFlush = 5 * time.Second
 
 // Secret is a configuration value that must not be shown: it formats as
 // "[redacted]" when set.
@@ -137,6 +164,8 @@ func loadWebhooks(r *reader) Webhooks {
 		MaxInflightBytes:      r.bytes("MAX_INFLIGHT_BYTES", 64<<20, 1<<20, 64<<30),
 		AuditTrustedUsers:     r.userPatterns("AUDIT_TRUSTED_USERS", defaultTrustedUsers),
 		AuditRulesFile:        r.text("AUDIT_RULES_FILE", "", 4096),
+		FalcoAck:              AckMode(r.oneOf("FALCO_ACK", string(AckAccepted), string(AckAccepted), string(AckStored))),
+		AuditAck:              AckMode(r.oneOf("AUDIT_ACK", string(AckStored), string(AckAccepted), string(AckStored))),
 	}
 	if largest := max(w.FalcoMaxBodyBytes, w.AuditMaxBodyBytes); w.MaxInflightBytes < largest {
 		r.fail("MAX_INFLIGHT_BYTES", strconv.FormatInt(w.MaxInflightBytes, 10),

@@ -294,6 +294,24 @@ func (a *Aggregator) Close(ctx context.Context) error {
 	return a.Flush(ctx)
 }
 
+// Unwritten counts the writes still held after Close: deltas no write
+// carried and writes that found the queue closed, with their occurrences.
+func (a *Aggregator) Unwritten() (writes int, occurrences int64) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, op := range a.orphans {
+		writes++
+		occurrences += op.Delta.Count
+	}
+	for _, e := range a.entries {
+		if !e.inflight && (e.pending != store.Delta{}) {
+			writes++
+			occurrences += e.pending.Count
+		}
+	}
+	return writes, occurrences
+}
+
 // RunFlusher flushes every interval until ctx ends.
 func (a *Aggregator) RunFlusher(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)

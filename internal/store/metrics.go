@@ -16,6 +16,9 @@ type Metrics struct {
 	DLQSize        prometheus.GaugeFunc
 	DLQDropped     prometheus.Counter
 	NamespaceMoved prometheus.Counter
+	// LostAtExit counts, by stage, what the process held unwritten when it
+	// stopped: dead letters, and deltas that never reached the queue.
+	LostAtExit *prometheus.CounterVec // zen_watcher_lost_at_exit_total{stage}
 }
 
 func newMetrics(reg prometheus.Registerer, queueDepth, dlqSize func() float64, queueCap int) *Metrics {
@@ -57,9 +60,15 @@ func newMetrics(reg prometheus.Registerer, queueDepth, dlqSize func() float64, q
 		NamespaceMoved: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "zen_watcher_events_namespace_fallback_total", Help: "Events written to EVENT_NAMESPACE because their resource's namespace no longer exists.",
 		}),
+		LostAtExit: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "zen_watcher_lost_at_exit_total", Help: "Writes the process still held when it stopped, by stage: dead-letter (the dead-letter queue) or unwritten (occurrences and resolutions that never reached the write queue).",
+		}, []string{"stage"}),
 	}
 	m.QueueCapacity.Set(float64(queueCap))
+	for _, stage := range []string{lostDeadLetter, lostUnwritten} {
+		m.LostAtExit.WithLabelValues(stage) // shown at 0 until the end
+	}
 	reg.MustRegister(m.EventsCreated, m.AlreadyExists, m.StatusWrites, m.QueueDepth, m.QueueCapacity, m.WriteDuration,
-		m.WriteErrors, m.Retries, m.DeadLettered, m.DLQSize, m.DLQDropped, m.NamespaceMoved)
+		m.WriteErrors, m.Retries, m.DeadLettered, m.DLQSize, m.DLQDropped, m.NamespaceMoved, m.LostAtExit)
 	return m
 }

@@ -110,9 +110,28 @@ func (w *Writer) Run(ctx context.Context) {
 		})
 	}
 	wg.Wait()
-	if n := w.dlq.size(); n > 0 {
-		w.log.Warn("writer stopped with writes in the dead-letter queue", "count", n)
+	if items := w.dlq.list(); len(items) > 0 {
+		// The dead-letter queue lives in memory: what it holds now is lost
+		// with the process. Senders in "stored" mode were answered 503.
+		var occurrences int64
+		for _, dl := range items {
+			occurrences += dl.Count
+		}
+		w.metrics.LostAtExit.WithLabelValues(lostDeadLetter).Add(float64(len(items)))
+		w.log.Error("exiting with writes in the dead-letter queue: they are lost", "count", len(items), "occurrences", occurrences)
 	}
+}
+
+// Stages of zen_watcher_lost_at_exit_total.
+const (
+	lostDeadLetter = "dead-letter"
+	lostUnwritten  = "unwritten"
+)
+
+// CountUnwritten records writes the pipeline could not hand to the queue
+// before the process stopped.
+func (w *Writer) CountUnwritten(writes int) {
+	w.metrics.LostAtExit.WithLabelValues(lostUnwritten).Add(float64(writes))
 }
 
 // process runs op, and any follow-up it asks for, to completion.

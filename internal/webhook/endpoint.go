@@ -35,6 +35,11 @@ type Endpoint struct {
 	Parser     Parser
 	// Auth, when set, authenticates this endpoint instead of Options.Auth.
 	Auth Authenticator
+	// WaitStored makes the endpoint answer 202 only once every finding of
+	// the request is stored, and 503 when that takes longer than
+	// StoredTimeout; otherwise it answers once the findings are buffered.
+	WaitStored    bool
+	StoredTimeout time.Duration
 }
 
 // Reasons for a refused request, the reason of its problem body.
@@ -57,6 +62,7 @@ const (
 	reasonRateLimited     = "rate-limited"
 	reasonNonceCacheFull  = AuthNonceCacheFull
 	reasonInflightFull    = "inflight-bytes-exhausted"
+	reasonNotStored       = "not-stored"
 )
 
 // retryAfterSeconds is what a 503 asks the sender to wait: one flush
@@ -91,6 +97,9 @@ type Receipt struct {
 	Errors []source.ItemError `json:"errors,omitempty"`
 	// ErrorsOmitted counts unreadable items beyond those listed.
 	ErrorsOmitted int `json:"errorsOmitted,omitempty"`
+	// Stored is true when the answer waited until every accepted finding
+	// was stored (the endpoint's acknowledgement mode is "stored").
+	Stored bool `json:"stored,omitempty"`
 }
 
 // maxListedErrors bounds the item errors an answer lists: a 1 MiB body of
@@ -197,9 +206,17 @@ func (h *handler) idempotent(w http.ResponseWriter, r *http.Request, who Identit
 	case idemBusy:
 		return h.refuse(w, r, who, newProblem(http.StatusConflict, reasonIDInProgress,
 			"a request with this "+HeaderRequestID+" is still being processed; retry later"))
+	case idemParked:
+		return h.awaitParked(w, r, who, id, key, body, prev.parked)
 	}
 	c := &capture{ResponseWriter: w}
 	status := h.process(c, r, who, body)
+	if c.parked != nil {
+		// Not stored in time, yet recorded: its retry waits for the same
+		// findings instead of recording them twice.
+		h.idem.park(key, c.parked)
+		return status
+	}
 	if status >= http.StatusInternalServerError || len(c.body) > maxRemembered {
 		h.idem.abandon(key) // a 503 must not be replayed: the retry is processed afresh
 	} else {
@@ -241,6 +258,7 @@ func (h *handler) process(w http.ResponseWriter, r *http.Request, who Identity, 
 		batch.Findings[i].Sender = string(who)
 	}
 	kept := h.pipeline.Prepare(r.Context(), batch.Findings)
+	stored := h.attachAck(kept)
 	if n := len(kept); n > 0 && !h.recordNow(kept) {
 		if err := h.buffer.TryPut(kept); err != nil {
 			reason, dropped, detail := reasonBufferFull, dropBufferFull, "the intake buffer is full; retry after the Retry-After delay"
@@ -259,7 +277,12 @@ func (h *handler) process(w http.ResponseWriter, r *http.Request, who Identity, 
 	for reason, n := range batch.Dropped {
 		h.metrics.dropped.WithLabelValues(h.ep.Name, reason).Add(float64(n))
 	}
-	writeReceipt(w, Receipt{Items: batch.Items, Accepted: len(kept), Dropped: batch.Dropped, Errors: errs, ErrorsOmitted: omitted})
+	rc := Receipt{Items: batch.Items, Accepted: len(kept), Dropped: batch.Dropped, Errors: errs, ErrorsOmitted: omitted}
+	if stored != nil {
+		rc.Stored = true
+		return h.awaitStored(w, r, who, rc, stored)
+	}
+	writeReceipt(w, rc)
 	return http.StatusAccepted
 }
 

@@ -58,6 +58,7 @@ type answer struct {
 	ctype    string
 	body     []byte
 	expires  time.Time
+	parked   *parked // recorded, not yet stored: retries wait for it
 }
 
 func newIdempotency(ttl time.Duration, max int) *idempotency {
@@ -72,6 +73,7 @@ const (
 	idemReplay                    // answer with the remembered response
 	idemConflict                  // the id was used with another body
 	idemBusy                      // the first delivery is still being processed
+	idemParked                    // the first delivery was recorded but not stored in time
 )
 
 // begin looks key up; a new key is reserved until finish or abandon.
@@ -83,6 +85,8 @@ func (c *idempotency) begin(key string, body []byte, now time.Time) (idemState, 
 		switch {
 		case a.bodyHash != h:
 			return idemConflict, nil
+		case a.parked != nil:
+			return idemParked, a
 		case !a.done:
 			return idemBusy, nil
 		}
@@ -100,7 +104,17 @@ func (c *idempotency) finish(key string, status int, ctype string, body []byte) 
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if a, ok := c.answers[key]; ok {
-		a.done, a.status, a.ctype, a.body = true, status, ctype, body
+		a.done, a.status, a.ctype, a.body, a.parked = true, status, ctype, body, nil
+	}
+}
+
+// park keeps key reserved for a delivery that was recorded but not yet
+// stored: a retry waits for p instead of recording the findings again.
+func (c *idempotency) park(key string, p *parked) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if a, ok := c.answers[key]; ok {
+		a.parked = p
 	}
 }
 
@@ -135,6 +149,9 @@ type capture struct {
 	http.ResponseWriter
 	status int
 	body   []byte
+	// parked is set when the request was recorded but not stored in
+	// time: its retries wait for the same findings.
+	parked *parked
 }
 
 func (c *capture) WriteHeader(status int) {

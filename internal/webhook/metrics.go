@@ -18,7 +18,11 @@ type Metrics struct {
 	idempotentReplays *prometheus.CounterVec
 	rateLimited       *prometheus.CounterVec
 	schemaRejections  *prometheus.CounterVec
-	reg               prometheus.Registerer
+	// storedWaits and notStored are the acknowledgement's: how long a
+	// "stored" answer waited, and how often it gave up with 503.
+	storedWaits *prometheus.HistogramVec
+	notStored   *prometheus.CounterVec
+	reg         prometheus.Registerer
 }
 
 // Reasons a finding or an item is dropped by the intake itself, besides
@@ -62,10 +66,20 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "zen_watcher_webhook_schema_rejections_total",
 			Help: "Webhook bodies and items that do not match their schema in the OpenAPI document, by endpoint.",
 		}, []string{"endpoint"}),
+		storedWaits: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "zen_watcher_webhook_stored_wait_seconds",
+			Help:    "How long a webhook in stored acknowledgement mode waited for its findings to be stored, by endpoint.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		}, []string{"endpoint"}),
+		notStored: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "zen_watcher_webhook_not_stored_total",
+			Help: "Webhook requests in stored acknowledgement mode answered 503 because their findings were not stored in time, or a write failed, by endpoint.",
+		}, []string{"endpoint"}),
 		reg: reg,
 	}
 	if reg != nil {
-		reg.MustRegister(m.requests, m.duration, m.dropped, m.authFailures, m.idempotentReplays, m.rateLimited, m.schemaRejections)
+		reg.MustRegister(m.requests, m.duration, m.dropped, m.authFailures, m.idempotentReplays, m.rateLimited, m.schemaRejections,
+			m.storedWaits, m.notStored)
 	}
 	return m
 }
@@ -104,9 +118,10 @@ func (m *Metrics) registerBudget(b *Budget) {
 // stay off the request path.
 type endpointMetrics struct {
 	*Metrics
-	name     string
-	duration prometheus.Observer
-	codes    map[int]prometheus.Counter
+	name       string
+	duration   prometheus.Observer
+	storedWait prometheus.Observer
+	codes      map[int]prometheus.Counter
 }
 
 // answered are the status codes an endpoint gives; others are resolved
@@ -114,7 +129,8 @@ type endpointMetrics struct {
 var answered = []int{202, 400, 401, 405, 409, 413, 415, 429, 503}
 
 func (m *Metrics) forEndpoint(name string) *endpointMetrics {
-	em := &endpointMetrics{Metrics: m, name: name, duration: m.duration.WithLabelValues(name), codes: map[int]prometheus.Counter{}}
+	em := &endpointMetrics{Metrics: m, name: name, duration: m.duration.WithLabelValues(name),
+		storedWait: m.storedWaits.WithLabelValues(name), codes: map[int]prometheus.Counter{}}
 	for _, c := range answered {
 		em.codes[c] = m.requests.WithLabelValues(name, strconv.Itoa(c))
 	}
