@@ -53,6 +53,7 @@ var problemTitles = map[string]string{
 	reasonRateLimited:     "Too many requests",
 	reasonNonceCacheFull:  "Too many signed requests",
 	reasonInflightFull:    "Too many bytes in flight",
+	reasonNotStored:       "Not stored in time",
 }
 
 func newProblem(status int, reason, detail string) *Problem {

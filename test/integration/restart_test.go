@@ -50,10 +50,6 @@ func (c *writeCounter) counts() map[string]int {
 	return out
 }
 
-type roundTripperFunc func(*http.Request) (*http.Response, error)
-
-func (f roundTripperFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
-
 // runSources runs a pipeline and the pull sources, every request through
 // rc, until the returned stop, which drains the pipeline.
 func runSources(t *testing.T, cfg config.Config, rc *rest.Config) (*running, func()) {
