@@ -129,6 +129,10 @@ bench-webhook: tools ## Load the Falco webhook on loopback with repeat alerts (B
 bench-webhook-hmac: tools ## 5,000 signed Falco requests/s with new nonces for BENCH_HMAC_DURATION (default 60s); fails on any non-2xx.
 	$(GO) test -run '^$$' -bench WebhookHMACSustained -benchtime 1x -timeout 20m -v ./test/integration/
 
+.PHONY: bench-webhook-ack
+bench-webhook-ack: tools ## Throughput and latency of FALCO_ACK=accepted against stored, repeats and new alerts (BENCH_DURATION per run).
+	$(GO) test -run '^$$' -bench WebhookAckModes -benchtime 1x -timeout 20m -v ./test/integration/
+
 .PHONY: bench-pipeline
 bench-pipeline: tools ## Pipeline vs raw creates against a real API server (BENCH_API_QPS lifts the client limit).
 	$(GO) test -run '^$$' -bench PipelineVsRawCreates -benchtime 1x ./test/integration/

@@ -48,14 +48,15 @@ func main() {
 	hmacKey := flag.String("hmac-key", "", "sign every request with this key and a new nonce (X-Zen-Timestamp, X-Zen-Nonce, X-Signature)")
 	var extra headers
 	flag.Var(&extra, "header", "extra request header 'Name: value' (repeatable)")
+	unique := flag.String("unique", "", "a placeholder in the body (at least 12 bytes) overwritten with a new number in every request, so each request is a new finding")
 	flag.Parse()
-	if err := run(*target, *bodyFile, *contentType, extra, *conns, *duration, *rate, *hmacKey); err != nil {
+	if err := run(*target, *bodyFile, *contentType, extra, *conns, *duration, *rate, *hmacKey, *unique); err != nil {
 		fmt.Fprintln(os.Stderr, "loadgen:", err)
 		os.Exit(1)
 	}
 }
 
-func run(target, bodyFile, contentType string, extra headers, conns int, duration time.Duration, rate float64, hmacKey string) error {
+func run(target, bodyFile, contentType string, extra headers, conns int, duration time.Duration, rate float64, hmacKey, unique string) error {
 	u, err := url.Parse(target)
 	if err != nil || u.Scheme != "http" {
 		return fmt.Errorf("want an http:// URL, got %q", target)
@@ -71,6 +72,12 @@ func run(target, bodyFile, contentType string, extra headers, conns int, duratio
 		return err
 	}
 	head, tail := request(u, body, contentType, extra)
+	at := -1 // of the placeholder in the request, after the headers
+	if unique != "" {
+		if at = bytes.Index(tail, []byte(unique)); at < 0 || len(unique) < 12 || hmacKey != "" {
+			return errors.New("-unique wants a placeholder of at least 12 bytes that the body holds, and no -hmac-key")
+		}
+	}
 	sign := unsigned
 	if hmacKey != "" {
 		sign = signer(hmacKey, body)
@@ -86,7 +93,7 @@ func run(target, bodyFile, contentType string, extra headers, conns int, duratio
 	var wg sync.WaitGroup
 	start := time.Now()
 	for i := range results {
-		wg.Go(func() { results[i] = worker(u.Host, head, tail, sign(i), deadline, schedule) })
+		wg.Go(func() { results[i] = worker(u.Host, head, tail, sign(i), numberer(i, at, len(unique)), deadline, schedule) })
 	}
 	wg.Wait()
 	report(results, time.Since(start))
@@ -127,6 +134,19 @@ func signer(key string, body []byte) func(w int) headerFunc {
 	}
 }
 
+// numberer overwrites the placeholder of width bytes at offset at of the
+// request's tail with worker w's next number; at < 0 leaves it alone.
+func numberer(w, at, width int) func(tail []byte) {
+	if at < 0 {
+		return func([]byte) {}
+	}
+	n := 0
+	return func(tail []byte) {
+		n++
+		copy(tail[at:at+width], fmt.Sprintf("%0*d", width, w*1_000_000_000+n)) // 12 digits hold 1,024 workers
+	}
+}
+
 // pace sends scheduled start times at rate until deadline.
 func pace(schedule chan<- time.Time, rate float64, deadline time.Time) {
 	defer close(schedule)
@@ -146,7 +166,7 @@ type result struct {
 	firstErr  error
 }
 
-func worker(addr string, head, tail []byte, sign headerFunc, deadline time.Time, schedule <-chan time.Time) result {
+func worker(addr string, head, tail []byte, sign headerFunc, number func([]byte), deadline time.Time, schedule <-chan time.Time) result {
 	r := result{codes: map[int]int{}}
 	req := make([]byte, 0, len(head)+len(tail)+256)
 	var conn net.Conn
@@ -172,7 +192,9 @@ func worker(addr string, head, tail []byte, sign headerFunc, deadline time.Time,
 			conn, rd = c, bufio.NewReaderSize(c, 16<<10)
 		}
 		_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
-		req = append(append(append(req[:0], head...), sign()...), tail...)
+		req = append(append(req[:0], head...), sign()...)
+		req = append(req, tail...)
+		number(req[len(req)-len(tail):])
 		code, keep, err := roundTrip(conn, rd, req)
 		if err != nil {
 			r.fail(err)
