@@ -93,7 +93,9 @@ func run(target, bodyFile, contentType string, extra headers, conns int, duratio
 	var wg sync.WaitGroup
 	start := time.Now()
 	for i := range results {
-		wg.Go(func() { results[i] = worker(u.Host, head, tail, sign(i), numberer(i, at, len(unique)), deadline, schedule) })
+		wg.Go(func() {
+			results[i] = worker(u.Host, head, tail, sign(i), numberer(i, at, len(unique)), deadline, schedule)
+		})
 	}
 	wg.Wait()
 	report(results, time.Since(start))
