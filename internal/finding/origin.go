@@ -13,8 +13,9 @@ import (
 // afresh (a restart, a new leader) can tell from the stored events alone
 // which of them an object held, and resolve those whose object is gone.
 type Origin struct {
-	// Scope names the watcher: one resource of one tool, e.g.
-	// "trivy/vulnerabilityreports.aquasecurity.github.io".
+	// Scope names the watcher: one resource of one tool in the namespace
+	// it watches (empty: all), e.g.
+	// "trivy/vulnerabilityreports.aquasecurity.github.io/".
 	Scope string
 	// Object is the watched object's namespace/name.
 	Object string

@@ -134,6 +134,7 @@ func (m *Metrics) forEndpoint(name string) *endpointMetrics {
 	for _, c := range answered {
 		em.codes[c] = m.requests.WithLabelValues(name, strconv.Itoa(c))
 	}
+	m.notStored.WithLabelValues(name) // shown at 0 from the start
 	return em
 }
 

@@ -42,7 +42,7 @@ func New(tool Tool, client kubernetes.Interface, submit source.Submitter, stored
 	})
 	r := &reader{tool: tool, recorder: recorder, metrics: m, log: log.With("source", tool.Name)}
 	log.Info("watching ConfigMaps", "source", tool.Name, "namespace", tool.Namespace, "selector", tool.Selector)
-	return source.NewWatcher(tool.Name, tool.Name+"/configmaps", inf, r.read, submit, stored, m, log.With("source", tool.Name))
+	return source.NewWatcher(tool.Name, tool.Name+"/configmaps/"+tool.Namespace, inf, r.read, submit, stored, m, log.With("source", tool.Name))
 }
 
 type reader struct {

@@ -167,7 +167,10 @@ func (m *Manager) start(ctx context.Context, k Kind) {
 		return found, true
 	}
 	rctx, cancel := context.WithCancel(ctx)
-	r := &running{watcher: source.NewWatcher(k.Tool, k.Tool+"/"+k.GVR.GroupResource().String(), inf, read, m.submit, m.stored, m.metrics, log), stop: cancel, done: make(chan struct{})}
+	// The scope names what this watcher answers for: a rebuild resolves
+	// only events read from objects it can see.
+	scope := k.Tool + "/" + k.GVR.GroupResource().String() + "/" + ns
+	r := &running{watcher: source.NewWatcher(k.Tool, scope, inf, read, m.submit, m.stored, m.metrics, log), stop: cancel, done: make(chan struct{})}
 	m.mu.Lock()
 	m.running[k.GVR] = r
 	m.mu.Unlock()
