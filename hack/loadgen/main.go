@@ -72,9 +72,16 @@ func run(target, bodyFile, contentType string, extra headers, conns int, duratio
 		return err
 	}
 	head, tail := request(u, body, contentType, extra)
-	at := -1 // of the placeholder in the request, after the headers
+	var at []int // offsets of the placeholder in the request, after the headers
 	if unique != "" {
-		if at = bytes.Index(tail, []byte(unique)); at < 0 || len(unique) < 12 || hmacKey != "" {
+		for i := 0; ; {
+			j := bytes.Index(tail[i:], []byte(unique))
+			if j < 0 {
+				break
+			}
+			at, i = append(at, i+j), i+j+len(unique)
+		}
+		if len(at) == 0 || len(unique) < 12 || hmacKey != "" {
 			return errors.New("-unique wants a placeholder of at least 12 bytes that the body holds, and no -hmac-key")
 		}
 	}
@@ -136,16 +143,19 @@ func signer(key string, body []byte) func(w int) headerFunc {
 	}
 }
 
-// numberer overwrites the placeholder of width bytes at offset at of the
-// request's tail with worker w's next number; at < 0 leaves it alone.
-func numberer(w, at, width int) func(tail []byte) {
-	if at < 0 {
-		return func([]byte) {}
-	}
+// numberer overwrites every placeholder of width bytes, at offsets at of
+// the request's tail, with worker w's next number; no offsets, nothing.
+func numberer(w int, at []int, width int) func(tail []byte) {
 	n := 0
 	return func(tail []byte) {
+		if len(at) == 0 {
+			return
+		}
 		n++
-		copy(tail[at:at+width], fmt.Sprintf("%0*d", width, w*1_000_000_000+n)) // 12 digits hold 1,024 workers
+		num := fmt.Sprintf("%0*d", width, w*1_000_000_000+n) // 12 digits hold 1,024 workers
+		for _, i := range at {
+			copy(tail[i:i+width], num)
+		}
 	}
 }
 
