@@ -79,6 +79,7 @@ func Run(ctx context.Context, opts Options) error {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		version.NewBuildInfoCollector(),
+		health.NewReadyCollector(ready),
 		index,
 	)
 

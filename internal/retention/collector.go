@@ -91,7 +91,7 @@ func New(c client.Client, opts Options, reg prometheus.Registerer, log *slog.Log
 	if now == nil {
 		now = time.Now
 	}
-	return &Collector{client: c, opts: opts, metrics: newMetrics(reg), log: log, now: now}
+	return &Collector{client: c, opts: opts, metrics: newMetrics(reg, opts.MaxEvents, opts.MaxStoredBytes), log: log, now: now}
 }
 
 // Run collects shortly after it starts and then every Interval until ctx

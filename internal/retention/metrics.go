@@ -13,9 +13,12 @@ type metrics struct {
 	// storedBytes is the approximate serialized size of the events in
 	// scope after the last run.
 	storedBytes prometheus.Gauge
+	// The caps as series, so an alert can compare the stored amounts
+	// with them: "near the cap" needs both numbers.
+	maxEvents, maxStoredBytes prometheus.Gauge
 }
 
-func newMetrics(reg prometheus.Registerer) *metrics {
+func newMetrics(reg prometheus.Registerer, maxEvents int, maxStoredBytes int64) *metrics {
 	f := promauto.With(reg) // a nil reg builds unregistered metrics
 	m := &metrics{
 		deletions: f.NewCounterVec(prometheus.CounterOpts{
@@ -34,7 +37,17 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "zen_watcher_stored_bytes",
 			Help: "Approximate serialized size of the stored ZenAgentEvents (their JSON), as of the last retention run.",
 		}),
+		maxEvents: f.NewGauge(prometheus.GaugeOpts{
+			Name: "zen_watcher_max_events",
+			Help: "The cap on stored events (MAX_EVENTS); 0 means no cap.",
+		}),
+		maxStoredBytes: f.NewGauge(prometheus.GaugeOpts{
+			Name: "zen_watcher_max_stored_bytes",
+			Help: "The cap on the stored events' serialized size (MAX_STORED_BYTES); 0 means no cap.",
+		}),
 	}
+	m.maxEvents.Set(float64(maxEvents))
+	m.maxStoredBytes.Set(float64(maxStoredBytes))
 	// Every label value exists from the start, so rate() and absent()
 	// work before the first deletion or failure.
 	for _, r := range []Reason{ReasonTTL, ReasonCap, ReasonBytes} {
