@@ -20,11 +20,23 @@ CHART          := deploy/charts/zen-watcher
 KUBE_APISERVER := $(K8S_BIN)/kube-apiserver
 ETCD           := $(K8S_BIN)/etcd
 KUBECTL        := $(K8S_BIN)/kubectl
+# promtool has a module of its own: Prometheus' dependency graph stays out of
+# hack/tools' Kubernetes pins.
+PROM_TOOLS_DIR := $(TOOLS_DIR)/prometheus
+PROMTOOL       := $(BIN)/promtool
+RULES_DIR      := deploy/charts/zen-watcher/rules
 
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 REVISION ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 LDFLAGS  := -s -w -X github.com/kube-zen/zen-watcher/internal/version.Version=$(VERSION) \
             -X github.com/kube-zen/zen-watcher/internal/version.Revision=$(REVISION)
+# The container image: its name, platforms, and the commit it is built from
+# (every timestamp in it is the commit time, so rebuilds give the same digest).
+IMAGE           ?= kube-zen/zen-watcher:$(VERSION)
+IMAGE_PLATFORMS ?= linux/amd64 linux/arm64
+IMAGE_LICENSES  ?= NOASSERTION
+COMMIT          ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
 # Stamp the real release into the control plane, which otherwise reports v0.0.0-master.
 K8S_LDFLAGS := -X k8s.io/component-base/version.gitVersion=$(K8S_VERSION) \
                -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$(K8S_MINOR)
@@ -48,8 +60,13 @@ run: build
 endif
 
 .PHONY: test
-test: tools ## Unit and integration tests, with the race detector.
+test: tools test-rules ## Unit and integration tests, with the race detector; the alert rules' unit tests.
 	$(GO) test -race -count=1 ./...
+
+.PHONY: test-rules
+test-rules: $(PROMTOOL) ## Check the chart's alert rules and run their promtool unit tests.
+	$(PROMTOOL) check rules $(RULES_DIR)/zen-watcher.rules.yaml
+	$(PROMTOOL) test rules $(RULES_DIR)/tests/*.yaml
 
 .PHONY: demo
 demo: ## With `make run` running, in a second terminal: apply sample tool output and list the events.
@@ -61,6 +78,18 @@ demo: ## With `make run` running, in a second terminal: apply sample tool output
 build: ## Build bin/zen-watcher and the kubectl plugin bin/kubectl-zen.
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/zen-watcher ./cmd/zen-watcher
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/kubectl-zen ./cmd/kubectl-zen
+
+.PHONY: image
+image: ## Build the container image (linux/amd64 + linux/arm64, from scratch, no Docker) into bin/image/ and bin/zen-watcher-image.tar.
+	for p in $(IMAGE_PLATFORMS); do \
+	  CGO_ENABLED=0 GOOS=$${p%/*} GOARCH=$${p#*/} $(GO) build -trimpath -ldflags '$(LDFLAGS)' \
+	    -o $(BIN)/platforms/$${p%/*}-$${p#*/}/zen-watcher ./cmd/zen-watcher; \
+	done
+	$(GO) run ./hack/image -ref '$(IMAGE)' -created '$(SOURCE_DATE_EPOCH)' \
+	  -version '$(VERSION)' -revision '$(COMMIT)' -licenses '$(IMAGE_LICENSES)' \
+	  -source "https://$$($(GO) list -m)" -ca-bundle /etc/ssl/certs/ca-certificates.crt \
+	  $(foreach p,$(IMAGE_PLATFORMS),-binary $(p)=$(BIN)/platforms/$(subst /,-,$(p))/zen-watcher) \
+	  -layout $(BIN)/image -archive $(BIN)/zen-watcher-image.tar
 
 .PHONY: devcluster
 devcluster: $(KUBE_APISERVER) $(ETCD) $(KUBECTL)
@@ -90,7 +119,7 @@ fmt-check: ## Fail when a Go file is not gofmt-ed.
 ##@ Tools (built from the Go module proxy; cached: a second run does nothing)
 
 .PHONY: tools
-tools: $(KUBE_APISERVER) $(ETCD) $(KUBECTL) $(CONTROLLER_GEN) $(STATICCHECK) $(HELM) ## Build the control plane and code tools.
+tools: $(KUBE_APISERVER) $(ETCD) $(KUBECTL) $(CONTROLLER_GEN) $(STATICCHECK) $(HELM) $(PROMTOOL) ## Build the control plane and code tools.
 
 $(KUBE_APISERVER): $(TOOLS_DEPS)
 	cd $(TOOLS_DIR) && $(GO) build -ldflags '$(K8S_LDFLAGS)' -o $@ k8s.io/kubernetes/cmd/kube-apiserver
@@ -102,6 +131,8 @@ $(CONTROLLER_GEN): $(TOOLS_DEPS)
 	cd $(TOOLS_DIR) && $(GO) build -o $@ sigs.k8s.io/controller-tools/cmd/controller-gen
 $(STATICCHECK): $(TOOLS_DEPS)
 	cd $(TOOLS_DIR) && $(GO) build -o $@ honnef.co/go/tools/cmd/staticcheck
+$(PROMTOOL): $(PROM_TOOLS_DIR)/go.mod $(PROM_TOOLS_DIR)/go.sum
+	cd $(PROM_TOOLS_DIR) && $(GO) build -o $@ github.com/prometheus/prometheus/cmd/promtool
 # A module of its own (see its go.mod): Helm's graph must not move the control plane's versions.
 $(HELM): $(HELM_TOOLS)/go.mod $(HELM_TOOLS)/go.sum
 	cd $(HELM_TOOLS) && $(GO) build -trimpath -ldflags '-s -w -X helm.sh/helm/v4/internal/version.version=$(HELM_VERSION)' -o $@ helm.sh/helm/v4/cmd/helm
