@@ -24,6 +24,7 @@ KUBECTL        := $(K8S_BIN)/kubectl
 # hack/tools' Kubernetes pins.
 PROM_TOOLS_DIR := $(TOOLS_DIR)/prometheus
 PROMTOOL       := $(BIN)/promtool
+PROMQL_NAMES   := $(BIN)/promql-names
 RULES_DIR      := deploy/charts/zen-watcher/rules
 
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
@@ -119,7 +120,7 @@ fmt-check: ## Fail when a Go file is not gofmt-ed.
 ##@ Tools (built from the Go module proxy; cached: a second run does nothing)
 
 .PHONY: tools
-tools: $(KUBE_APISERVER) $(ETCD) $(KUBECTL) $(CONTROLLER_GEN) $(STATICCHECK) $(HELM) $(PROMTOOL) ## Build the control plane and code tools.
+tools: $(KUBE_APISERVER) $(ETCD) $(KUBECTL) $(CONTROLLER_GEN) $(STATICCHECK) $(HELM) $(PROMTOOL) $(PROMQL_NAMES) ## Build the control plane and code tools.
 
 $(KUBE_APISERVER): $(TOOLS_DEPS)
 	cd $(TOOLS_DIR) && $(GO) build -ldflags '$(K8S_LDFLAGS)' -o $@ k8s.io/kubernetes/cmd/kube-apiserver
@@ -133,6 +134,8 @@ $(STATICCHECK): $(TOOLS_DEPS)
 	cd $(TOOLS_DIR) && $(GO) build -o $@ honnef.co/go/tools/cmd/staticcheck
 $(PROMTOOL): $(PROM_TOOLS_DIR)/go.mod $(PROM_TOOLS_DIR)/go.sum
 	cd $(PROM_TOOLS_DIR) && $(GO) build -o $@ github.com/prometheus/prometheus/cmd/promtool
+$(PROMQL_NAMES): $(PROM_TOOLS_DIR)/go.mod $(PROM_TOOLS_DIR)/go.sum $(PROM_TOOLS_DIR)/promqlnames/main.go
+	cd $(PROM_TOOLS_DIR) && $(GO) build -o $@ ./promqlnames
 # A module of its own (see its go.mod): Helm's graph must not move the control plane's versions.
 $(HELM): $(HELM_TOOLS)/go.mod $(HELM_TOOLS)/go.sum
 	cd $(HELM_TOOLS) && $(GO) build -trimpath -ldflags '-s -w -X helm.sh/helm/v4/internal/version.version=$(HELM_VERSION)' -o $@ helm.sh/helm/v4/cmd/helm
