@@ -22,7 +22,7 @@ func TestBinaryFromLayerRuns(t *testing.T) {
 	}
 	goTool, err := exec.LookPath("go")
 	if err != nil {
-		goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
+		t.Fatalf("no go command on PATH: %v", err)
 	}
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "zen-watcher")
