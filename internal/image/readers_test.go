@@ -1,6 +1,8 @@
 package image
 
 import (
+	"io"
+	"log"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -19,7 +21,7 @@ import (
 // whole index, and both arrive intact.
 func TestCranePushAcceptsBoth(t *testing.T) {
 	out := writeImage(t, testOptions(t))
-	srv := httptest.NewServer(registry.New(registry.Logger(nil)))
+	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
 	defer srv.Close()
 	host := strings.TrimPrefix(srv.URL, "http://")
 
