@@ -120,7 +120,7 @@ fmt-check: ## Fail when a Go file is not gofmt-ed.
 ##@ Tools (built from the Go module proxy; cached: a second run does nothing)
 
 .PHONY: tools
-tools: $(KUBE_APISERVER) $(ETCD) $(KUBECTL) $(CONTROLLER_GEN) $(STATICCHECK) $(HELM) $(PROMTOOL) $(PROMQL_NAMES) ## Build the control plane and code tools.
+tools: $(KUBE_APISERVER) $(ETCD) $(KUBECTL) $(CONTROLLER_GEN) $(STATICCHECK) $(HELM) $(PROMQL_NAMES) ## Build the control plane and code tools.
 
 $(KUBE_APISERVER): $(TOOLS_DEPS)
 	cd $(TOOLS_DIR) && $(GO) build -ldflags '$(K8S_LDFLAGS)' -o $@ k8s.io/kubernetes/cmd/kube-apiserver
