@@ -81,8 +81,16 @@ type Config struct {
 	MetricsAuth MetricsAuth
 	// LogLevel is the minimum level written to the log.
 	LogLevel slog.Level
-	// ShutdownTimeout bounds graceful shutdown after SIGTERM.
+	// ShutdownTimeout bounds graceful shutdown after SIGTERM, from the
+	// signal to the exit.
 	ShutdownTimeout time.Duration
+	// ShutdownDelay is how long the webhooks keep serving after SIGTERM,
+	// with /ready failing, so that endpoints are removed before the
+	// listener closes.
+	ShutdownDelay time.Duration
+	// LeaderElection configures the Lease that elects one replica for the
+	// pull sources and retention.
+	LeaderElection LeaderElection
 	// KubeBenchSelector and CheckovSelector pick the tools' result
 	// ConfigMaps, by label, on the server.
 	KubeBenchSelector string
@@ -132,7 +140,7 @@ func Load(getenv Getenv) (Config, error) {
 		FilterExpression:  r.text("FILTER_EXPRESSION", "", 4096),
 		APIQPS:            r.float("API_QPS", 200, 1, 100_000),
 		APIBurst:          r.integer("API_BURST", 400, 1, 100_000),
-		WriteQueueSize:    r.integer("WRITE_QUEUE_SIZE", 10_000, 1, 1_000_000),
+		WriteQueueSize:    r.integer("WRITE_QUEUE_SIZE", 3_000, 1, 1_000_000),
 		WriteWorkers:      r.integer("WRITE_WORKERS", 8, 1, 256),
 		FlushInterval:     r.duration("FLUSH_INTERVAL", 2*time.Second, 100*time.Millisecond, time.Minute),
 		DLQSize:           r.integer("DLQ_SIZE", 1_000, 1, 1_000_000),
@@ -146,6 +154,7 @@ func Load(getenv Getenv) (Config, error) {
 		MetricsAuth:       MetricsAuth(r.oneOf("METRICS_AUTH", string(MetricsAuthKubernetes), string(MetricsAuthNone), string(MetricsAuthKubernetes))),
 		LogLevel:          r.logLevel("LOG_LEVEL", slog.LevelInfo),
 		ShutdownTimeout:   r.duration("SHUTDOWN_TIMEOUT", 25*time.Second, time.Second, 10*time.Minute),
+		ShutdownDelay:     r.duration("SHUTDOWN_DELAY", 5*time.Second, 0, 5*time.Minute),
 		KubeBenchSelector: r.selector("KUBE_BENCH_SELECTOR", "app=kube-bench"),
 		CheckovSelector:   r.selector("CHECKOV_SELECTOR", "app=checkov"),
 		KubeBenchResults:  r.subset("KUBE_BENCH_RESULTS", []string{"FAIL"}, "FAIL", "WARN"),
@@ -160,6 +169,8 @@ func Load(getenv Getenv) (Config, error) {
 		},
 		Webhooks: loadWebhooks(&r),
 	}
+	c.LeaderElection = loadLeaderElection(&r, podNamespace, c.EventNamespace)
+	checkShutdown(&r, &c)
 	switch {
 	case c.BehaviorMode == BehaviorCustom && c.FilterExpression == "":
 		r.fail("FILTER_EXPRESSION", "", "required when BEHAVIOR_MODE=custom: a CEL expression over finding, e.g. finding.severity in [\"CRITICAL\",\"HIGH\"]")
