@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/kube-zen/zen-watcher/api"
+	"github.com/kube-zen/zen-watcher/internal/health"
 	"github.com/kube-zen/zen-watcher/internal/store"
 	"github.com/kube-zen/zen-watcher/internal/tools"
 )
@@ -60,4 +61,4 @@ func TestRoutesMatchTheDocument(t *testing.T) {
 
 type noneMissing struct{}
 
-func (noneMissing) Missing() map[string]string { return nil }
+func (noneMissing) Results() []health.Result { return nil }

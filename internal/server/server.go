@@ -2,20 +2,24 @@ package server
 
 import (
 	"encoding/json"
+	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/kube-zen/zen-watcher/api"
+	"github.com/kube-zen/zen-watcher/internal/health"
 )
 
-// ReadinessSource reports each unmet readiness condition with its reason.
+// ReadinessSource reports the outcome of every readiness check.
 type ReadinessSource interface {
-	Missing() map[string]string
+	Results() []health.Result
 }
 
 // Options are what the server needs from the rest of the daemon.
@@ -116,22 +120,74 @@ func NewHandler(opts Options) *Router {
 	return mux
 }
 
-// readinessBody is the JSON answer of /ready: what is still missing, by name.
+// readinessBody is the JSON answer of /ready: what is still missing, and
+// what is degraded, by check name.
 type readinessBody struct {
-	Status  string            `json:"status"`
-	Missing map[string]string `json:"missing,omitempty"`
+	Status   string            `json:"status"`
+	Missing  map[string]string `json:"missing,omitempty"`
+	Degraded map[string]string `json:"degraded,omitempty"`
 }
 
+// readyHandler answers JSON, or with ?verbose one line per check in the
+// form of kube-apiserver's /readyz?verbose, so that people and scripts that
+// know that form can read it.
 func readyHandler(r ReadinessSource) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		missing := r.Missing()
-		if len(missing) > 0 {
-			writeJSON(w, http.StatusServiceUnavailable, readinessBody{Status: "not ready", Missing: missing})
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		results := r.Results()
+		body := readinessBody{Status: "ready"}
+		code := http.StatusOK
+		for _, res := range results {
+			switch {
+			case res.Err == nil:
+			case res.Passed():
+				if body.Degraded == nil {
+					body.Degraded = map[string]string{}
+				}
+				body.Degraded[res.Name] = res.Err.Error()
+			default:
+				if body.Missing == nil {
+					body.Missing = map[string]string{}
+				}
+				body.Missing[res.Name] = res.Err.Error()
+				body.Status, code = "not ready", http.StatusServiceUnavailable
+			}
+		}
+		if _, verbose := req.URL.Query()["verbose"]; verbose {
+			writeVerbose(w, code, results)
 			return
 		}
-		writeJSON(w, http.StatusOK, readinessBody{Status: "ready"})
+		writeJSON(w, code, body)
 	})
 }
+
+// writeVerbose prints "[+]name ok", "[+]name degraded: reason" or
+// "[-]name failed: reason" per check, then the verdict.
+func writeVerbose(w http.ResponseWriter, code int, results []health.Result) {
+	var b strings.Builder
+	for _, res := range results {
+		switch {
+		case res.Err == nil:
+			fmt.Fprintf(&b, "[+]%s ok\n", res.Name)
+		case res.Passed():
+			fmt.Fprintf(&b, "[+]%s degraded: %s\n", res.Name, oneLine(res.Err.Error()))
+		default:
+			fmt.Fprintf(&b, "[-]%s failed: %s\n", res.Name, oneLine(res.Err.Error()))
+		}
+	}
+	if code == http.StatusOK {
+		b.WriteString("ready check passed\n")
+	} else {
+		b.WriteString("ready check failed\n")
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	_, _ = io.WriteString(w, b.String())
+}
+
+// oneLine keeps a reason on its line, whatever the error said.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 func writeJSON(w http.ResponseWriter, status int, body any) {
 	w.Header().Set("Content-Type", "application/json")

@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -72,6 +73,35 @@ func TestReadyNamesWhatIsMissing(t *testing.T) {
 		if resp, body := get(t, http.MethodGet, srv.URL+path); resp.StatusCode != http.StatusOK {
 			t.Fatalf("%s = %d %s, want 200", path, resp.StatusCode, body)
 		}
+	}
+}
+
+func TestReadyVerbose(t *testing.T) {
+	r := health.NewReadiness("apiserver", "webhooks")
+	r.Set("apiserver", nil)
+	r.Poll("source/kyverno", func() error {
+		return health.Degraded(errors.New("forbidden: policyreports is forbidden:\nUser \"x\" cannot list"))
+	})
+	srv := newTestServer(t, r)
+	resp, body := get(t, http.MethodGet, srv.URL+"/ready?verbose")
+	want := "[+]apiserver ok\n[-]webhooks failed: not checked yet\n" +
+		"[+]source/kyverno degraded: forbidden: policyreports is forbidden: User \"x\" cannot list\nready check failed\n"
+	if resp.StatusCode != http.StatusServiceUnavailable || body != want {
+		t.Fatalf("/ready?verbose = %d\n%s\nwant 503\n%s", resp.StatusCode, body, want)
+	}
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain") {
+		t.Errorf("content type %q", ct)
+	}
+	r.Set("webhooks", nil)
+	resp, body = get(t, http.MethodGet, srv.URL+"/readyz?verbose=1")
+	if resp.StatusCode != http.StatusOK || !strings.HasSuffix(body, "[+]webhooks ok\n[+]source/kyverno degraded: forbidden: policyreports is forbidden: User \"x\" cannot list\nready check passed\n") {
+		t.Fatalf("/readyz?verbose=1 = %d\n%s", resp.StatusCode, body)
+	}
+	resp, body = get(t, http.MethodGet, srv.URL+"/ready")
+	var got readinessBody
+	if err := json.Unmarshal([]byte(body), &got); err != nil || resp.StatusCode != http.StatusOK || got.Status != "ready" ||
+		!strings.HasPrefix(got.Degraded["source/kyverno"], "forbidden") || len(got.Missing) != 0 {
+		t.Fatalf("/ready = %d %s (%v)", resp.StatusCode, body, err)
 	}
 }
 
