@@ -100,6 +100,10 @@ func serve(dir, assets string, crdDirs, argv []string) error {
 		childEnv = append(childEnv, "WEBHOOK_TOKEN_FILE="+tokenFile)
 		fmt.Fprintf(os.Stderr, "devcluster: webhook token (for make demo and curl): %s\n", tokenFile)
 	}
+	// One local replica behind no Service: nothing to wait for at Ctrl-C.
+	if os.Getenv("SHUTDOWN_DELAY") == "" {
+		childEnv = append(childEnv, "SHUTDOWN_DELAY=0")
+	}
 	return runChild(argv, childEnv...)
 }
 

@@ -65,21 +65,21 @@ func (c *clusterWatch) check() error {
 	list, err := c.discovery.ServerResourcesForGroupVersion(gv)
 	switch {
 	case apierrors.IsNotFound(err):
-		c.readiness.Set(condAPIServer, nil)
+		c.readiness.Set(checkAPIServer, nil)
 		err = crdMissingError()
-		c.readiness.Set(condCRD, err)
+		c.readiness.Set(checkCRD, err)
 		return err
 	case err != nil:
 		err = fmt.Errorf("API server unreachable: %w", err)
-		c.readiness.Set(condAPIServer, err)
-		c.readiness.Set(condCRD, errors.New("unknown until the API server answers"))
+		c.readiness.Set(checkAPIServer, err)
+		c.readiness.Set(checkCRD, errors.New("unknown until the API server answers"))
 		return err
 	}
-	c.readiness.Set(condAPIServer, nil)
+	c.readiness.Set(checkAPIServer, nil)
 	if !slices.ContainsFunc(list.APIResources, func(r metav1.APIResource) bool { return r.Name == zenv1.ZenAgentEventResource }) {
 		err = crdMissingError()
 	}
-	c.readiness.Set(condCRD, err)
+	c.readiness.Set(checkCRD, err)
 	return err
 }
 

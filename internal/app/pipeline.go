@@ -55,18 +55,15 @@ func NewEvents(cfg config.Config, rc *rest.Config, stored pipeline.StoredEvents,
 }
 
 // Run flushes repeats every interval and writes until ctx ends, then drains:
-// a last flush, then every queued write, within drainTimeout.
-func (e *Events) Run(ctx context.Context, flushInterval, drainTimeout time.Duration, log *slog.Logger) {
-	hard, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	defer cancel()
+// a last flush, then every queued write, until drain ends. Writes still
+// retrying when drain ends are dead-lettered.
+func (e *Events) Run(ctx, drain context.Context, flushInterval time.Duration, log *slog.Logger) {
 	written := make(chan struct{})
-	go func() { e.Writer.Run(hard); close(written) }()
+	go func() { e.Writer.Run(drain); close(written) }()
 
 	e.Aggregator.RunFlusher(ctx, flushInterval)
 
-	timer := time.AfterFunc(drainTimeout, cancel)
-	defer timer.Stop()
-	if err := e.Aggregator.Close(hard); err != nil {
+	if err := e.Aggregator.Close(drain); err != nil {
 		log.Error("final flush incomplete", "error", err.Error())
 	}
 	e.Writer.Close()

@@ -102,14 +102,35 @@ func (s *Sources) Run(ctx context.Context) {
 	wg.Wait()
 }
 
-// HasSynced reports whether every source has loaded its initial lists.
-func (s *Sources) HasSynced() bool {
+// Statuses reports the state of every pull source.
+func (s *Sources) Statuses() []source.Status {
+	out := s.reports.Statuses()
 	for _, w := range s.configMaps {
-		if !w.HasSynced() {
+		out = append(out, w.State())
+	}
+	return out
+}
+
+// Status reports the state of one pull source; ok is false for a name no
+// pull source has.
+func (s *Sources) Status(name string) (st source.Status, ok bool) {
+	for _, st := range s.Statuses() {
+		if st.Source == name {
+			return st, true
+		}
+	}
+	return source.Status{}, false
+}
+
+// HasSynced reports whether every source has loaded its first lists or
+// reported that it cannot.
+func (s *Sources) HasSynced() bool {
+	for _, st := range s.Statuses() {
+		if st.State == source.StateSyncing {
 			return false
 		}
 	}
-	return s.reports.HasSynced()
+	return true
 }
 
 func gvrs(kinds []reports.Kind) []schema.GroupVersionResource {

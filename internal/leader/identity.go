@@ -10,6 +10,7 @@ import (
 	"k8s.io/client-go/tools/leaderelection/resourcelock"
 
 	"github.com/kube-zen/zen-watcher/internal/config"
+	"github.com/kube-zen/zen-watcher/internal/version"
 )
 
 // Identity names this replica in the Lease: POD_NAME when set, which makes
@@ -32,9 +33,9 @@ func Identity(podName string, hostname func() (string, error)) (string, error) {
 // a busy writer never delays a renewal.
 func NewLock(rc *rest.Config, le config.LeaderElection, identity string) (resourcelock.Interface, error) {
 	rc = rest.CopyConfig(rc)
-	rc = rest.AddUserAgent(rc, "leader-election")
+	rc.UserAgent = "zen-watcher/" + version.Version + " leader-election"
 	rc.Timeout = max(le.RenewDeadline/2, time.Second)
-	rc.QPS, rc.Burst = 5, 10
+	rc.RateLimiter, rc.QPS, rc.Burst = nil, 5, 10
 	c, err := coordinationv1client.NewForConfig(rc)
 	if err != nil {
 		return nil, fmt.Errorf("building the Lease client: %w", err)

@@ -2,10 +2,14 @@ package source
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"sync/atomic"
+	"sync"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
 
@@ -34,6 +38,11 @@ type Watcher struct {
 	now      func() time.Time
 	tracker  *Tracker
 	queue    workqueue.TypedRateLimitingInterface[string]
+	// onWatchError, when set, also hears of each list or watch error.
+	onWatchError func(error)
+
+	mu      sync.Mutex
+	failure *watchFailure
 }
 
 // NewWatcher builds a watcher for the source called name; call Run. scope
@@ -52,6 +61,9 @@ func NewWatcher(name, scope string, informer cache.SharedIndexInformer, read Rea
 			w.queue.Add(key)
 		}
 	}
+	// The reflector retries a failing list or watch with backoff by itself;
+	// the watcher only remembers the failure, so that it can be shown.
+	_ = informer.SetWatchErrorHandlerWithContext(func(_ context.Context, _ *cache.Reflector, err error) { w.watchError(err) })
 	_, _ = informer.AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc: enqueue, UpdateFunc: func(_, obj any) { enqueue(obj) }, DeleteFunc: enqueue,
 	})
@@ -61,6 +73,59 @@ func NewWatcher(name, scope string, informer cache.SharedIndexInformer, read Rea
 // HasSynced reports whether the initial list has been loaded and what the
 // watcher knows has been rebuilt from it.
 func (w *Watcher) HasSynced() bool { return w.informer.HasSynced() && w.restored.Load() }
+
+// OnWatchError makes fn hear of each list or watch error too; call it
+// before Run.
+func (w *Watcher) OnWatchError(fn func(error)) { w.onWatchError = fn }
+
+func (w *Watcher) watchError(err error) {
+	if w.onWatchError != nil {
+		w.onWatchError(err)
+	}
+	if benignWatchEnd(err) {
+		return
+	}
+	if apierrors.IsForbidden(err) {
+		err = fmt.Errorf("forbidden: %w", err)
+	}
+	rv := w.informer.LastSyncResourceVersion()
+	w.mu.Lock()
+	prev := w.failure
+	w.failure = &watchFailure{err: err, rv: rv}
+	w.mu.Unlock()
+	if prev == nil || prev.err.Error() != err.Error() {
+		w.log.Warn("list or watch failing; retrying with backoff", "error", err.Error())
+	}
+}
+
+// Status reports whether the watcher has loaded its first list and, if its
+// list or watch is failing, why. A failure is over once the informer has
+// moved past the resource version it had when the failure was seen.
+func (w *Watcher) Status() (synced bool, failing error) {
+	rv := w.informer.LastSyncResourceVersion()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.failure != nil && rv != w.failure.rv {
+		w.log.Info("list and watch recovered", "previousError", w.failure.err.Error())
+		w.failure = nil
+	}
+	if w.failure != nil {
+		return w.HasSynced(), w.failure.err
+	}
+	return w.HasSynced(), nil
+}
+
+// State is Status as one of the source states.
+func (w *Watcher) State() Status {
+	synced, err := w.Status()
+	switch {
+	case err != nil:
+		return Status{Source: w.name, State: StateFailing, Err: err}
+	case !synced:
+		return Status{Source: w.name, State: StateSyncing, Err: errors.New("loading the first list")}
+	}
+	return Status{Source: w.name, State: StateWatching}
+}
 
 // Run watches and handles objects until ctx ends. It returns only once
 // its worker has handed its last findings to the pipeline, so the

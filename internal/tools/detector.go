@@ -44,7 +44,17 @@ type Status struct {
 	CRDsMissing []string `json:"crdsMissing"`
 	Reason      string   `json:"reason"`
 	CheckedAt   string   `json:"checkedAt,omitempty"`
+	// Source is the state of zen-watcher's pull source for the tool
+	// (watching, syncing, failing, not-installed, or standby on a replica
+	// that is not the leader); SourceError says why it is not watching.
+	// Both are empty for tools that push.
+	Source      string `json:"source,omitempty"`
+	SourceError string `json:"sourceError,omitempty"`
 }
+
+// SourceStatusFunc reports the state of the pull source reading a tool, and
+// why it is not watching; empty for a tool no pull source reads.
+type SourceStatusFunc func(tool string) (state, reason string)
 
 // ServedFunc reports whether a report resource is served.
 type ServedFunc func(schema.GroupVersionResource) bool
@@ -59,6 +69,7 @@ type Detector struct {
 
 	mu     sync.RWMutex
 	status map[string]Status
+	source SourceStatusFunc
 }
 
 // New builds a detector and registers zen_watcher_tools_active.
@@ -142,12 +153,23 @@ func (d *Detector) record(s Status) {
 	}
 }
 
+// SetSourceStatus makes Statuses include the state of each tool's pull
+// source, read from fn when asked.
+func (d *Detector) SetSourceStatus(fn SourceStatusFunc) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.source = fn
+}
+
 // Statuses returns every tool's latest status, by name.
 func (d *Detector) Statuses() []Status {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
 	out := make([]Status, 0, len(d.status))
 	for _, s := range d.status {
+		if d.source != nil {
+			s.Source, s.SourceError = d.source(s.Tool)
+		}
 		out = append(out, s)
 	}
 	slices.SortFunc(out, func(a, b Status) int { return strings.Compare(a.Tool, b.Tool) })

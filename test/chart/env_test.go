@@ -124,8 +124,10 @@ func TestRenderedEnvironmentLoads(t *testing.T) {
 			switch {
 			case e.ValueFrom != nil && e.ValueFrom.FieldRef != nil && e.ValueFrom.FieldRef.FieldPath == "metadata.namespace":
 				env[e.Name] = "zen-system"
+			case e.Name == "POD_NAME" && e.ValueFrom != nil && e.ValueFrom.FieldRef != nil && e.ValueFrom.FieldRef.FieldPath == "metadata.name":
+				env[e.Name] = "zen-watcher-7d9f8-x2k4p"
 			case e.ValueFrom != nil:
-				t.Errorf("%s comes from %v; only the namespace should come from the downward API", e.Name, e.ValueFrom)
+				t.Errorf("%s comes from %v; only the namespace and the pod name should come from the downward API", e.Name, e.ValueFrom)
 			default:
 				env[e.Name] = e.Value
 			}

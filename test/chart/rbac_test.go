@@ -63,8 +63,11 @@ func TestRBACRulesAreLeast(t *testing.T) {
 							if res == "configmaps" && s.kind != "Role" {
 								t.Errorf("%s %s grants configmaps cluster-wide", s.kind, s.name)
 							}
-							if write && !slices.Contains([]string{"zenagentevents", "zenagentevents/status", "events", "tokenreviews", "subjectaccessreviews", "deadletters/replay"}, res) {
+							if write && !slices.Contains([]string{"zenagentevents", "zenagentevents/status", "events", "tokenreviews", "subjectaccessreviews", "deadletters/replay", "leases"}, res) {
 								t.Errorf("%s %s may %s %s", s.kind, s.name, v, res)
+							}
+							if res == "leases" && (s.kind != "Role" || v == "delete") {
+								t.Errorf("%s %s: leases only in a Role, never delete (%s)", s.kind, s.name, v)
 							}
 							if write && res == "zenagentevents" && v == "delete" && s.name != "zen-watcher" && s.name != "zen-watcher-edit" {
 								t.Errorf("%s %s may delete events", s.kind, s.name)

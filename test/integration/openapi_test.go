@@ -57,6 +57,7 @@ func TestAnswersMatchTheDocument(t *testing.T) {
 		{"health", "GET", "/health", "", nil, 200, false},
 		{"ready", "GET", "/ready", "", nil, 200, false},
 		{"readyz", "GET", "/readyz", "", nil, 200, false},
+		{"ready verbose", "GET", "/ready?verbose", "", nil, 200, true},
 		{"metrics", "GET", "/metrics", "", scraper, 200, false},
 		{"metrics without a token", "GET", "/metrics", "", nil, 401, false},
 		{"metrics forbidden", "GET", "/metrics", "", nobody, 403, false},

@@ -73,7 +73,10 @@ func startPipelineVia(t *testing.T, cfg config.Config, rc *rest.Config) *running
 		t.Fatal(err)
 	}
 	runDone := make(chan struct{})
-	go func() { ev.Run(ctx, cfg.FlushInterval, 30*time.Second, log); close(runDone) }()
+	// The writer drains for up to 30s after ctx ends.
+	drain, stopDraining := context.WithCancel(context.WithoutCancel(ctx))
+	context.AfterFunc(ctx, func() { time.AfterFunc(30*time.Second, stopDraining) })
+	go func() { ev.Run(ctx, drain, cfg.FlushInterval, log); close(runDone) }()
 	r := &running{Events: ev, Registry: reg}
 	r.stop = sync.OnceFunc(func() {
 		cancel()

@@ -18,6 +18,7 @@ import (
 
 	zenv1 "github.com/kube-zen/zen-watcher/api/v1"
 	"github.com/kube-zen/zen-watcher/internal/finding"
+	"github.com/kube-zen/zen-watcher/internal/health"
 	"github.com/kube-zen/zen-watcher/internal/server"
 )
 
@@ -257,7 +258,7 @@ func TestDeadLetterQueueFillsAndReplayStores(t *testing.T) {
 
 type noneMissing struct{}
 
-func (noneMissing) Missing() map[string]string { return nil }
+func (noneMissing) Results() []health.Result { return nil }
 
 func httpDo(t *testing.T, method, url string) string {
 	t.Helper()

@@ -55,7 +55,7 @@ func startProcess(t *testing.T, env ...string) *process {
 	p := &process{url: "http://127.0.0.1:" + strconv.Itoa(port), logs: &lockedBuffer{}}
 	p.cmd = exec.Command(bin, "--kubeconfig", kubeconfig)
 	p.cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "WATCHER_PORT=" + strconv.Itoa(port), "WATCH_INTERVAL=1s",
-		"EVENT_TTL=87600h", "SHUTDOWN_TIMEOUT=5s"}, env...)
+		"EVENT_TTL=87600h", "SHUTDOWN_DELAY=0"}, env...)
 	p.cmd.Stderr = p.logs
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -2,8 +2,11 @@ package reports
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -136,17 +139,6 @@ func (m *Manager) start(ctx context.Context, k Kind) {
 		_ = inf.SetTransform(k.Transform)
 	}
 	log := m.log.With("source", k.Tool, "resource", k.GVR.String())
-	// A watch that finds its resource gone asks for a discovery check at
-	// once, so a removed CRD stops its informer instead of looping on errors.
-	_ = inf.SetWatchErrorHandlerWithContext(func(_ context.Context, _ *cache.Reflector, err error) {
-		log.Debug("watch ended", "error", err.Error())
-		if apierrors.IsNotFound(err) || apierrors.IsMethodNotSupported(err) {
-			select {
-			case m.recheck <- struct{}{}:
-			default:
-			}
-		}
-	})
 	read := func(obj any, now time.Time) ([]finding.Finding, bool) {
 		u, ok := obj.(*unstructured.Unstructured)
 		if !ok {
@@ -171,6 +163,16 @@ func (m *Manager) start(ctx context.Context, k Kind) {
 	// only events read from objects it can see.
 	scope := k.Tool + "/" + k.GVR.GroupResource().String() + "/" + ns
 	r := &running{watcher: source.NewWatcher(k.Tool, scope, inf, read, m.submit, m.stored, m.metrics, log), stop: cancel, done: make(chan struct{})}
+	// A watch that finds its resource gone asks for a discovery check at
+	// once, so a removed CRD stops its informer instead of looping on errors.
+	r.watcher.OnWatchError(func(err error) {
+		if apierrors.IsNotFound(err) || apierrors.IsMethodNotSupported(err) {
+			select {
+			case m.recheck <- struct{}{}:
+			default:
+			}
+		}
+	})
 	m.mu.Lock()
 	m.running[k.GVR] = r
 	m.mu.Unlock()
@@ -225,4 +227,56 @@ func (m *Manager) HasSynced() bool {
 		}
 	}
 	return true
+}
+
+// Statuses reports each tool's state: syncing until discovery has answered
+// and every watch of the tool has listed; failing while one of them fails;
+// not installed when none of its resources is served.
+func (m *Manager) Statuses() []source.Status {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []source.Status
+	for _, k := range m.kinds {
+		if slices.ContainsFunc(out, func(s source.Status) bool { return s.Source == k.Tool }) {
+			continue
+		}
+		out = append(out, m.status(k.Tool))
+	}
+	return out
+}
+
+// status combines the watches of one tool; the caller holds m.mu.
+func (m *Manager) status(tool string) source.Status {
+	if !m.reconciled {
+		return source.Status{Source: tool, State: source.StateSyncing, Err: errors.New("waiting for discovery to answer")}
+	}
+	var watches, missing []string
+	var syncing, failing []string
+	for _, k := range m.kinds {
+		if k.Tool != tool {
+			continue
+		}
+		r, ok := m.running[k.GVR]
+		if !ok {
+			missing = append(missing, k.GVR.GroupResource().String())
+			continue
+		}
+		watches = append(watches, k.GVR.GroupResource().String())
+		switch st := r.watcher.State(); st.State {
+		case source.StateFailing:
+			failing = append(failing, k.GVR.GroupResource().String()+": "+st.Err.Error())
+		case source.StateSyncing:
+			syncing = append(syncing, k.GVR.GroupResource().String())
+		}
+	}
+	switch {
+	case len(watches) == 0:
+		return source.Status{Source: tool, State: source.StateNotInstalled,
+			Err: fmt.Errorf("none of its report resources is served: %s", strings.Join(missing, ", "))}
+	case len(failing) > 0:
+		return source.Status{Source: tool, State: source.StateFailing, Err: errors.New(strings.Join(failing, "; "))}
+	case len(syncing) > 0:
+		return source.Status{Source: tool, State: source.StateSyncing, Err: fmt.Errorf("loading the first list of %s", strings.Join(syncing, ", "))}
+	}
+	return source.Status{Source: tool, State: source.StateWatching}
 }
