@@ -101,19 +101,19 @@ func (c *Client) now() time.Time {
 	return c.Now()
 }
 
-// Readiness is the answer of /ready: the status, and each unmet
-// condition with its reason (more with ?verbose on daemons that have it).
+// Readiness is the answer of /ready: the status, each unmet check with its
+// reason, and each degraded one (a forbidden source) with its reason.
 type Readiness struct {
-	Ready   bool
-	Status  string            `json:"status"`
-	Missing map[string]string `json:"missing"`
-	// Checks is the verbose answer's per-check detail, when served.
-	Checks map[string]any `json:"checks"`
+	Ready    bool
+	Status   string            `json:"status"`
+	Missing  map[string]string `json:"missing"`
+	Degraded map[string]string `json:"degraded"`
 }
 
-// Ready reads /ready?verbose; a daemon that does not know verbose ignores it.
+// Ready reads /ready, whose JSON names every unmet and degraded check
+// (/ready?verbose is the same as plain text lines).
 func (c *Client) Ready(ctx context.Context) (*Readiness, error) {
-	a, err := c.Get(ctx, "/ready?verbose")
+	a, err := c.Get(ctx, "/ready")
 	if err != nil {
 		return nil, err
 	}
