@@ -40,6 +40,7 @@ func waitForPolicyEvent(t *testing.T, ns, policy string) time.Time {
 func TestFailover(t *testing.T) {
 	installReportCRDs(t)
 	ns, lease := newNamespace(t), leaseName(t)
+	forgetKyverno(t, ns)
 	a := startReplica(t, "replica-a", replicaEnv(ns, lease)...)
 	a.waitReady(t)
 	eventually(t, "replica-a leads", func() error {

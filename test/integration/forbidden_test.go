@@ -47,6 +47,7 @@ func rule(group string, resources []string, verbs ...string) rbacv1.PolicyRule {
 func TestForbiddenSourceLeavesTheDaemonReady(t *testing.T) {
 	installReportCRDs(t)
 	ns := newNamespace(t)
+	forgetKyverno(t, ns)
 	user := "zen-" + ns
 	read := []string{"get", "list", "watch"}
 	grant(t, user+"-base", user,

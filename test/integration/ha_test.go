@@ -12,6 +12,9 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/dynamic"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	zenv1 "github.com/kube-zen/zen-watcher/api/v1"
@@ -77,6 +80,7 @@ func eventForPolicy(ns, policy string, evs map[string]zenv1.ZenAgentEvent) (int6
 func TestTwoReplicas(t *testing.T) {
 	installReportCRDs(t)
 	ns, lease := newNamespace(t), leaseName(t)
+	forgetKyverno(t, ns)
 	operator := adminTokens(t, ns)["operator"]
 	a := startDaemonWith(t, restConfig, haReplica(ns, lease))
 	b := startDaemonWith(t, restConfig, haReplica(ns, lease))
@@ -190,4 +194,22 @@ func (d *daemon) getWith(t *testing.T, path, token string) (int, string) {
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(body)
+}
+
+// forgetKyverno removes, when the test ends, the PolicyReports and Kyverno
+// events of ns: other tests count every Kyverno event in the cluster, and
+// read every PolicyReport. Call it before starting daemons, so that it runs
+// after they stopped.
+func forgetKyverno(t *testing.T, ns string) {
+	t.Helper()
+	t.Cleanup(func() {
+		ctx := context.Background()
+		gvr := schema.GroupVersionResource{Group: "wgpolicyk8s.io", Version: "v1alpha2", Resource: "policyreports"}
+		if err := dynamic.NewForConfigOrDie(restConfig).Resource(gvr).Namespace(ns).DeleteCollection(ctx, metav1.DeleteOptions{}, metav1.ListOptions{}); err != nil {
+			t.Errorf("deleting the PolicyReports of %s: %v", ns, err)
+		}
+		if err := k8sClient.DeleteAllOf(ctx, &zenv1.ZenAgentEvent{}, client.InNamespace(ns), client.MatchingLabels{zenv1.LabelSource: "kyverno"}); err != nil {
+			t.Errorf("deleting the Kyverno events of %s: %v", ns, err)
+		}
+	})
 }
