@@ -147,7 +147,7 @@ func TestDefaultDeployment(t *testing.T) {
 	if pod.TerminationGracePeriodSeconds == nil || *pod.TerminationGracePeriodSeconds <= 25 {
 		t.Errorf("terminationGracePeriodSeconds %v does not exceed SHUTDOWN_TIMEOUT", pod.TerminationGracePeriodSeconds)
 	}
-	if *d.Spec.Replicas != 1 {
+	if *d.Spec.Replicas != 2 {
 		t.Errorf("replicas = %d", *d.Spec.Replicas)
 	}
 }
@@ -168,13 +168,16 @@ func TestOptionalParts(t *testing.T) {
 			t.Errorf("defaults render no %s", k)
 		}
 	}
-	for _, k := range []string{"PodDisruptionBudget", "ServiceMonitor", "PrometheusRule", "Certificate", "ConfigMap"} {
+	if def["PodDisruptionBudget"] != 1 {
+		t.Errorf("defaults (two replicas) render %d PodDisruptionBudget", def["PodDisruptionBudget"])
+	}
+	for _, k := range []string{"ServiceMonitor", "PrometheusRule", "Certificate", "ConfigMap"} {
 		if def[k] != 0 {
 			t.Errorf("defaults render %d %s; it is off by default", def[k], k)
 		}
 	}
-	if k := kinds(t, "--set", "replicaCount=2"); k["PodDisruptionBudget"] != 1 {
-		t.Error("replicaCount=2 renders no PodDisruptionBudget")
+	if k := kinds(t, "--set", "replicaCount=1"); k["PodDisruptionBudget"] != 0 {
+		t.Error("replicaCount=1 renders a PodDisruptionBudget")
 	}
 	if k := kinds(t, "--set", "networkPolicy.enabled=false"); k["NetworkPolicy"] != 0 {
 		t.Error("networkPolicy.enabled=false still renders one")
