@@ -61,7 +61,7 @@ run: build
 endif
 
 .PHONY: test
-test: tools ## Unit and integration tests, with the race detector.
+test: tools test-rules ## Unit and integration tests, with the race detector; the alert rules' promtool tests.
 	$(GO) test -race -count=1 ./...
 
 .PHONY: test-rules
