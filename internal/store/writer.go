@@ -140,18 +140,21 @@ func (w *Writer) process(ctx context.Context, op *Op) {
 		res, err := w.withRetries(ctx, op)
 		var failed []*ack.Ack
 		if err != nil {
-			// Taken before the op is dead-lettered, where a replay may
-			// pick it up at once.
 			failed, op.Acks = op.Acks, nil
 			res.Err = err
-			w.metrics.DeadLettered.Inc()
-			w.dlq.add(op, err, w.now())
-			w.log.Error("write failed every retry; dead-lettered", "namespace", op.Event.Namespace, "name", op.Event.Name,
-				"attempts", op.attempts, "error", err.Error())
 		}
 		var next *Op
 		if op.Done != nil {
 			next = op.Done(res)
+		}
+		if err != nil {
+			// Dead-lettered only once Done has read the op and nothing here
+			// touches it again: a replay may take it from the queue at once
+			// and write to it.
+			w.metrics.DeadLettered.Inc()
+			w.log.Error("write failed every retry; dead-lettered", "namespace", op.Event.Namespace, "name", op.Event.Name,
+				"attempts", op.attempts, "error", err.Error())
+			w.dlq.add(op, err, w.now())
 		}
 		// A dead-lettered write fails its waiters now: a replay may store it
 		// later, but a sender that retries is the surer path.
