@@ -5,7 +5,7 @@ import (
 
 	"github.com/google/cel-go/cel"
 
-	"github.com/kube-zen/zen-watcher/internal/celvar"
+	"github.com/kube-zen/zen-watcher/internal/celexpr"
 	"github.com/kube-zen/zen-watcher/internal/finding"
 )
 
@@ -55,7 +55,7 @@ func compileFilter(expr string) (cel.Program, error) {
 	if t := checked.OutputType(); !t.IsExactType(cel.BoolType) && !t.IsExactType(cel.DynType) {
 		return nil, fmt.Errorf("filter expression %q evaluates to %s, want bool", expr, t)
 	}
-	if err := celvar.Check(checked.NativeRep(), celvar.Members{celVar: celFields, celVar + ".resource": celResourceFields}); err != nil {
+	if err := celexpr.Check(checked.NativeRep(), celexpr.Members{celVar: celFields, celVar + ".resource": celResourceFields}); err != nil {
 		return nil, fmt.Errorf("filter expression %q: %w", expr, err)
 	}
 	prg, err := env.Program(checked,
@@ -72,7 +72,7 @@ func compileFilter(expr string) (cel.Program, error) {
 // always present, with empty strings for a finding without one, so that
 // finding.resource.namespace != "kube-system" holds for host findings
 // instead of failing; details is an empty map when the finding has none.
-func celInput(f *finding.Finding) *celvar.Activation {
+func celInput(f *finding.Finding) *celexpr.Activation {
 	var r [4]string
 	if f.Resource != nil {
 		r = [4]string{f.Resource.APIVersion, f.Resource.Kind, f.Resource.Name, f.Resource.Namespace}
@@ -81,7 +81,7 @@ func celInput(f *finding.Finding) *celvar.Activation {
 	if details == nil {
 		details = map[string]any{}
 	}
-	return &celvar.Activation{Name: celVar, Value: map[string]any{
+	return &celexpr.Activation{Name: celVar, Value: map[string]any{
 		"source":     f.Source,
 		"category":   string(f.Category),
 		"severity":   string(f.Severity),

@@ -6,7 +6,7 @@ import (
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 	"github.com/google/cel-go/cel"
-	"github.com/kube-zen/zen-watcher/internal/celvar"
+	"github.com/kube-zen/zen-watcher/internal/celexpr"
 )
 
 // evalContext is what the rules learn about one event beyond its members,
@@ -176,7 +176,7 @@ func (x *evalContext) eval(prg cel.Program) bool {
 		x.evalErrors.Add(1)
 		return false
 	}
-	out, _, err := prg.Eval(&celvar.Activation{Name: celVar, Value: doc})
+	out, _, err := prg.Eval(&celexpr.Activation{Name: celVar, Value: doc})
 	if err != nil {
 		x.evalErrors.Add(1)
 		return false

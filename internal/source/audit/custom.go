@@ -12,7 +12,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	zenv1 "github.com/kube-zen/zen-watcher/api/v1"
-	"github.com/kube-zen/zen-watcher/internal/celvar"
+	"github.com/kube-zen/zen-watcher/internal/celexpr"
 	"github.com/kube-zen/zen-watcher/internal/finding"
 )
 
@@ -37,7 +37,7 @@ const celVar = "event"
 // and then fail on every event.
 var celUserFields = []string{"username", "uid", "groups", "extra"}
 
-var celMembers = celvar.Members{
+var celMembers = celexpr.Members{
 	celVar: {"kind", "apiVersion", "level", "auditID", "stage", "requestURI", "verb", "user",
 		"impersonatedUser", "sourceIPs", "userAgent", "objectRef", "responseStatus", "requestObject", "responseObject",
 		"requestReceivedTimestamp", "stageTimestamp", "annotations", "metadata", "timestamp"},
@@ -174,7 +174,7 @@ func compileRule(env *cel.Env, spec ruleSpec) (rule, error) {
 	if t := checked.OutputType(); !t.IsExactType(cel.BoolType) {
 		return rule{}, fmt.Errorf("the expression evaluates to %s, want bool (compare a member explicitly, such as event.x == true)", t)
 	}
-	if err := celvar.Check(checked.NativeRep(), celMembers); err != nil {
+	if err := celexpr.Check(checked.NativeRep(), celMembers); err != nil {
 		return rule{}, fmt.Errorf("expression: %w", err)
 	}
 	prg, err := env.Program(checked, cel.CostLimit(celCostLimit))

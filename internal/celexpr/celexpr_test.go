@@ -1,4 +1,4 @@
-package celvar
+package celexpr
 
 import (
 	"strings"

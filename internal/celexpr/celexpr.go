@@ -1,9 +1,9 @@
-// Package celvar holds what the project's CEL expressions share: each sees
+// Package celexpr holds what the project's CEL expressions share: each sees
 // one variable, a map (finding in the pipeline filter, event in the audit
 // rules). Selecting a member the map never has is caught when the
 // expression compiles, not left to fail on every evaluation; and the
 // variable is bound without building a map per evaluation.
-package celvar
+package celexpr
 
 import (
 	"errors"
