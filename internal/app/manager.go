@@ -25,7 +25,7 @@ import (
 func newManager(rc, base *rest.Config, cfg config.Config, log *slog.Logger) (manager.Manager, error) {
 	grace := drainBudget(cfg.ShutdownTimeout)
 	opts := manager.Options{
-		Logger:                  logr.FromSlogHandler(log.With("component", "manager").Handler()),
+		Logger:                  logr.FromSlogHandler(leader.ReleaseLogHandler(log.With("component", "manager").Handler())),
 		Metrics:                 metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress:  "0",
 		GracefulShutdownTimeout: &grace,

@@ -3,6 +3,7 @@ package integration
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -94,6 +95,11 @@ func TestFailover(t *testing.T) {
 	t.Logf("replica-b exited %s after SIGTERM (SHUTDOWN_TIMEOUT 25s): %v", b.at.Sub(termed).Round(100*time.Millisecond), b.err)
 	if b.err != nil {
 		t.Errorf("graceful exit: %v", b.err)
+	}
+	// A clean stop releases the Lease without logging an error: a rollout
+	// must not trip alerts on ERROR logs.
+	if logs := b.logs.String(); strings.Contains(logs, `"level":"ERROR"`) || !strings.Contains(logs, "released the Lease at shutdown") {
+		t.Errorf("a clean stop should log the release, and no error:\n%s", logs)
 	}
 	if took := b.at.Sub(termed); took > 25*time.Second {
 		t.Errorf("exit took %s, more than SHUTDOWN_TIMEOUT", took)
