@@ -19,6 +19,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	zenv1 "github.com/kube-zen/zen-watcher/api/v1"
+	"github.com/kube-zen/zen-watcher/api/v1alpha1"
 )
 
 // Shared by every test in the package: one control plane with the
@@ -62,7 +63,7 @@ func runMain(m *testing.M) int {
 		fmt.Fprintf(os.Stderr, "integration: no control plane in %s (run `make tools`): %v\n", assetsDir(), err)
 		return 1
 	}
-	if err := errors.Join(zenv1.AddToScheme(scheme.Scheme), apiextensionsv1.AddToScheme(scheme.Scheme)); err != nil {
+	if err := errors.Join(zenv1.AddToScheme(scheme.Scheme), v1alpha1.AddToScheme(scheme.Scheme), apiextensionsv1.AddToScheme(scheme.Scheme)); err != nil {
 		fmt.Fprintln(os.Stderr, "integration:", err)
 		return 1
 	}
