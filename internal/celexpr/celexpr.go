@@ -71,3 +71,20 @@ func (a *Activation) ResolveName(name string) (any, bool) {
 
 // Parent implements interpreter.Activation.
 func (a *Activation) Parent() interpreter.Activation { return nil }
+
+// Pair binds two variables, and nothing else, for an evaluation: a
+// mapping sees the item and its source.
+type Pair struct {
+	First, Second Activation
+}
+
+// ResolveName implements interpreter.Activation.
+func (p *Pair) ResolveName(name string) (any, bool) {
+	if v, ok := p.First.ResolveName(name); ok {
+		return v, true
+	}
+	return p.Second.ResolveName(name)
+}
+
+// Parent implements interpreter.Activation.
+func (p *Pair) Parent() interpreter.Activation { return nil }

@@ -9,24 +9,6 @@ import (
 	"github.com/kube-zen/zen-watcher/internal/finding"
 )
 
-// Limits on a filter expression. The expression comes from configuration,
-// not from the network, but a typo such as a runaway comprehension must not
-// stall every finding behind it.
-const (
-	// celCostLimit bounds the work of one evaluation (roughly: operations
-	// plus bytes of strings scanned). The example filters cost under 20, and
-	// one comprehension over any list that fits in 32 KiB of details stays
-	// well under the limit; a nested comprehension over such lists does not.
-	// Measured at about 0.5 µs per unit, so the worst case is ~50 ms per
-	// finding: 1,000,000 would let one bad filter spend ~0.5 s on each.
-	celCostLimit = 100_000
-	// celInterruptEvery is how many comprehension iterations run between
-	// checks of the context, so cancellation ends a long evaluation.
-	celInterruptEvery = 100
-	// celMaxExprLen matches the FILTER_EXPRESSION limit in config.
-	celMaxExprLen = 4096
-)
-
 // celVar is the one variable a filter expression sees.
 const celVar = "finding"
 
@@ -41,12 +23,9 @@ var (
 
 // compileFilter compiles expr into a program that evaluates to bool.
 func compileFilter(expr string) (cel.Program, error) {
-	env, err := cel.NewEnv(
-		cel.Variable(celVar, cel.MapType(cel.StringType, cel.DynType)),
-		cel.ParserExpressionSizeLimit(celMaxExprLen),
-	)
+	env, err := celexpr.NewEnv(celVar)
 	if err != nil {
-		return nil, fmt.Errorf("creating CEL environment: %w", err)
+		return nil, err
 	}
 	checked, iss := env.Compile(expr)
 	if iss.Err() != nil {
@@ -58,10 +37,7 @@ func compileFilter(expr string) (cel.Program, error) {
 	if err := celexpr.Check(checked.NativeRep(), celexpr.Members{celVar: celFields, celVar + ".resource": celResourceFields}); err != nil {
 		return nil, fmt.Errorf("filter expression %q: %w", expr, err)
 	}
-	prg, err := env.Program(checked,
-		cel.CostLimit(celCostLimit),
-		cel.InterruptCheckFrequency(celInterruptEvery),
-	)
+	prg, err := celexpr.Program(env, checked, celexpr.CostLimit)
 	if err != nil {
 		return nil, fmt.Errorf("building filter expression %q: %w", expr, err)
 	}

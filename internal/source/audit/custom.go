@@ -23,10 +23,9 @@ const (
 	maxCustomRules = 100
 	// celCostLimit bounds one evaluation (roughly operations plus bytes of
 	// strings scanned). A rule that compares a few members costs under 20;
-	// one comprehension over the containers of a pod well under 1,000.
-	celCostLimit = 20_000
-	// celMaxExprLen is the longest expression accepted.
-	celMaxExprLen = 4096
+	// one comprehension over the containers of a pod well under 1,000. It
+	// is a fifth of celexpr.CostLimit: every rule runs on every event.
+	celCostLimit = celexpr.CostLimit / 5
 )
 
 // celVar is the variable a custom rule sees: the event as a map.
@@ -131,17 +130,10 @@ func (r *Rules) disable(names []string) error {
 }
 
 func newCELEnv() (*cel.Env, error) {
-	env, err := cel.NewEnv(
-		cel.Variable(celVar, cel.MapType(cel.StringType, cel.DynType)),
-		cel.ParserExpressionSizeLimit(celMaxExprLen),
-		// Numbers of a decoded event are doubles; this lets
-		// event.responseStatus.code >= 400 compare them with ints.
-		cel.CrossTypeNumericComparisons(true),
-	)
-	if err != nil {
-		return nil, fmt.Errorf("creating CEL environment: %w", err)
-	}
-	return env, nil
+	// The shared environment compares numbers across int and double: those
+	// of a decoded event are doubles, and event.responseStatus.code >= 400
+	// must compare them with ints.
+	return celexpr.NewEnv(celVar)
 }
 
 // compileRule checks one rule of the file and compiles its expression.
@@ -177,7 +169,7 @@ func compileRule(env *cel.Env, spec ruleSpec) (rule, error) {
 	if err := celexpr.Check(checked.NativeRep(), celMembers); err != nil {
 		return rule{}, fmt.Errorf("expression: %w", err)
 	}
-	prg, err := env.Program(checked, cel.CostLimit(celCostLimit))
+	prg, err := celexpr.Program(env, checked, celCostLimit)
 	if err != nil {
 		return rule{}, fmt.Errorf("building expression: %w", err)
 	}
