@@ -30,19 +30,26 @@ const (
 )
 
 // NewEnv returns the project's CEL environment with one variable of type
-// map(string, dyn) per name: the standard library, the strings extension
-// (upperAscii, split, …), and numeric comparisons across int and double,
-// because numbers decoded from JSON are doubles and `x.code >= 400` must
-// still compare.
+// map(string, dyn) per name; see NewEnvWith.
 func NewEnv(vars ...string) (*cel.Env, error) {
-	opts := []cel.EnvOption{
+	opts := make([]cel.EnvOption, len(vars))
+	for i, v := range vars {
+		opts[i] = cel.Variable(v, cel.MapType(cel.StringType, cel.DynType))
+	}
+	return NewEnvWith(opts...)
+}
+
+// NewEnvWith returns the project's CEL environment with the given
+// declarations: the standard library, the strings extension (upperAscii,
+// split, …), and numeric comparisons across int and double, because
+// numbers decoded from JSON are doubles and `x.code >= 400` must still
+// compare.
+func NewEnvWith(decls ...cel.EnvOption) (*cel.Env, error) {
+	opts := append([]cel.EnvOption{
 		cel.ParserExpressionSizeLimit(MaxExprLen),
 		cel.CrossTypeNumericComparisons(true),
 		ext.Strings(),
-	}
-	for _, v := range vars {
-		opts = append(opts, cel.Variable(v, cel.MapType(cel.StringType, cel.DynType)))
-	}
+	}, decls...)
 	env, err := cel.NewEnv(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("creating CEL environment: %w", err)

@@ -41,6 +41,11 @@ type Finding struct {
 	// DedupKey identifies the finding within its source; findings with the
 	// same source and key are occurrences of one event.
 	DedupKey string
+	// EventNamespace, when set, is the namespace the event is written in;
+	// otherwise it is the resource's, or the daemon's events namespace. A
+	// ZenSource's findings set it, so a tenant's events stay in its
+	// namespace.
+	EventNamespace string
 	// Resolved is set when the source reports that the finding is gone.
 	Resolved bool
 	// SingleOccurrence says the key names one occurrence, not a recurring

@@ -240,7 +240,10 @@ func (a *Aggregator) lookup(h string, f *finding.Finding) *entry {
 	if ns, gen, ok := a.stored.Latest(h); ok {
 		return &entry{namespace: ns, gen: gen, exists: true}
 	}
-	ns := f.Namespace()
+	ns := f.EventNamespace
+	if ns == "" {
+		ns = f.Namespace()
+	}
 	if ns == "" {
 		ns = a.eventNamespace
 	}
