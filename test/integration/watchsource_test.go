@@ -3,12 +3,19 @@ package integration
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/rest"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	zenv1 "github.com/kube-zen/zen-watcher/api/v1"
 	"github.com/kube-zen/zen-watcher/api/v1alpha1"
@@ -174,4 +181,92 @@ func TestWatchSourceTenantIsConfined(t *testing.T) {
 		t.Fatal(err)
 	}
 	oneEvent(t, tenant, src.Name, "resolved once the filter drops it", stateIs(zenv1.StateResolved, 1))
+}
+
+// widgetCRD is a namespaced kind of a group of the test's own, so that no
+// other test ever serves it.
+func widgetCRD(group string) *apiextensionsv1.CustomResourceDefinition {
+	return &apiextensionsv1.CustomResourceDefinition{
+		ObjectMeta: metav1.ObjectMeta{Name: "widgets." + group},
+		Spec: apiextensionsv1.CustomResourceDefinitionSpec{
+			Group: group, Scope: apiextensionsv1.NamespaceScoped,
+			Names: apiextensionsv1.CustomResourceDefinitionNames{Plural: "widgets", Singular: "widget", Kind: "Widget", ListKind: "WidgetList"},
+			Versions: []apiextensionsv1.CustomResourceDefinitionVersion{{Name: "v1", Served: true, Storage: true,
+				Schema: &apiextensionsv1.CustomResourceValidation{OpenAPIV3Schema: &apiextensionsv1.JSONSchemaProps{
+					Type: "object", XPreserveUnknownFields: ptr.To(true)}}}},
+		},
+	}
+}
+
+// TestWatchSourceKindNotFoundUntilTheCRDIsInstalled: a source naming a
+// kind the API server does not serve is Ready=False KindNotFound, and
+// retried: once the CRD is installed, it watches without being touched.
+func TestWatchSourceKindNotFoundUntilTheCRDIsInstalled(t *testing.T) {
+	home := newNamespace(t)
+	ctx := context.Background()
+	group := home + ".widgets.example.com"
+	r := startWatchRunner(t, restConfig, home)
+	src := watch.Source{Namespace: home, Name: "widgets", Generation: 1, Mapper: labelMapper(""),
+		Watch: watchSpec(group+"/v1", "Widget", false, "")}
+	r.Apply(src)
+	st := r.waitStatus(t, src.Key(), v1alpha1.ReasonKindNotFound)
+	if st.Ready != metav1.ConditionFalse || !strings.Contains(st.Message, "Widget") {
+		t.Errorf("before the CRD: %+v", st)
+	}
+
+	crd := widgetCRD(group)
+	if _, err := envtest.InstallCRDs(restConfig, envtest.CRDInstallOptions{CRDs: []*apiextensionsv1.CustomResourceDefinition{crd}}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = k8sClient.Delete(context.Background(), crd) })
+	r.waitStatus(t, src.Key(), v1alpha1.ReasonReady)
+	w := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": group + "/v1", "kind": "Widget",
+		"metadata": map[string]any{"namespace": home, "name": "w1"},
+		"data":     map[string]any{"severity": "LOW"},
+	}}
+	if err := k8sClient.Create(ctx, w); err != nil {
+		t.Fatal(err)
+	}
+	ev := oneEvent(t, home, src.Name, "the Widget's finding", stateIs(zenv1.StateOpen, 1))
+	if ev.Spec.Resource == nil || ev.Spec.Resource.APIVersion != group+"/v1" || ev.Spec.Resource.Kind != "Widget" {
+		t.Errorf("resource: %+v", ev.Spec.Resource)
+	}
+}
+
+// TestWatchSourceForbiddenUntilGranted: a watch sees only what the
+// daemon's RBAC allows. Without list and watch on the kind the source is
+// Ready=False Forbidden, saying what to grant; once granted, it watches
+// without being touched.
+func TestWatchSourceForbiddenUntilGranted(t *testing.T) {
+	home, tenant := newNamespace(t), newNamespace(t)
+	ctx := context.Background()
+	user := "zen-watch-" + tenant
+	rc := rest.CopyConfig(restConfig)
+	rc.Impersonate = rest.ImpersonationConfig{UserName: user}
+	r := startWatchRunner(t, rc, home)
+	src := watch.Source{Namespace: tenant, Name: "configs", Generation: 1, Mapper: labelMapper(""),
+		Watch: v1alpha1.WatchSource{APIVersion: "v1", Kind: "ConfigMap", LabelSelector: "zen-test=watch"}}
+	r.Apply(src)
+	st := r.waitStatus(t, src.Key(), v1alpha1.ReasonForbidden)
+	if st.Ready != metav1.ConditionFalse || !strings.Contains(st.Message, "get, list and watch") || !strings.Contains(st.Message, "configmaps in namespace "+tenant) {
+		t.Errorf("forbidden: %+v", st)
+	}
+	if err := k8sClient.Create(ctx, labelledConfigMap(tenant, "seen-later", "MEDIUM")); err != nil {
+		t.Fatal(err)
+	}
+	role := &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Namespace: tenant, Name: "watch-configmaps"},
+		Rules: []rbacv1.PolicyRule{rule("", []string{"configmaps"}, "get", "list", "watch")}}
+	binding := &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Namespace: tenant, Name: "watch-configmaps"},
+		RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: role.Name},
+		Subjects: []rbacv1.Subject{{APIGroup: rbacv1.GroupName, Kind: rbacv1.UserKind, Name: user}}}
+	for _, o := range []client.Object{role, binding} {
+		if err := k8sClient.Create(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The informer retries with client-go's backoff (up to 30s, jittered):
+	// the wait bounds the test and measures nothing.
+	oneEvent(t, tenant, src.Name, "the ConfigMap's finding after the grant", stateIs(zenv1.StateOpen, 1))
+	r.waitStatus(t, src.Key(), v1alpha1.ReasonReady)
 }
