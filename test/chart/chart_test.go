@@ -93,6 +93,9 @@ func TestWrongValuesFailClearly(t *testing.T) {
 		{"tls.enabled=true,tls.certManager.enabled=true", "issuerRef.name is required"},
 		{"serviceAccount.create=false", "serviceAccount.name is required"},
 		{"shutdown.timeoutSeconds=0", "timeoutSeconds"},
+		{"dynamicSources.watchRules[0].apiGroups[0]=,dynamicSources.watchRules[0].resources[0]=secrets", "watchRules/0/resources/0"},
+		{"dynamicSources.watchRules[0].apiGroups[0]=*,dynamicSources.watchRules[0].resources[0]=pods", "watchRules/0/apiGroups/0"},
+		{"dynamicSources.watchRules[0].apiGroups[0]=apps", "resources"},
 	} {
 		t.Run(tc.set, func(t *testing.T) {
 			out, err := Run(t, "template", "zen-watcher", Dir(), "--set", tc.set)

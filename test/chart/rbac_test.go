@@ -107,3 +107,35 @@ func TestAggregatedRoles(t *testing.T) {
 		t.Errorf("missing aggregated roles %v", want)
 	}
 }
+
+// Watch sources read what dynamicSources.watchRules grants, and only
+// read: Events by default (the Warning Events example), nothing with [].
+func TestWatchSourceRules(t *testing.T) {
+	find := func(sets []ruleSet) *ruleSet {
+		for i := range sets {
+			if sets[i].name == "zen-watcher-watch-sources" {
+				return &sets[i]
+			}
+		}
+		return nil
+	}
+	def := find(roles(t, Template(t, "zen-watcher", "zen-system")))
+	if def == nil || def.kind != "ClusterRole" || len(def.rules) != 2 {
+		t.Fatalf("default watch-source role: %+v", def)
+	}
+	for i, group := range []string{"", "events.k8s.io"} {
+		r := def.rules[i]
+		if !slices.Equal(r.APIGroups, []string{group}) || !slices.Equal(r.Resources, []string{"events"}) || !slices.Equal(r.Verbs, []string{"get", "list", "watch"}) {
+			t.Errorf("rule %d: %+v", i, r)
+		}
+	}
+	objs := Template(t, "zen-watcher", "zen-system", "--set-json", "dynamicSources.watchRules=[]")
+	if s := find(roles(t, objs)); s != nil {
+		t.Errorf("watchRules=[] still renders %+v", s)
+	}
+	for _, u := range objs {
+		if u.GetName() == "zen-watcher-watch-sources" {
+			t.Errorf("watchRules=[] still renders the %s", u.GetKind())
+		}
+	}
+}
