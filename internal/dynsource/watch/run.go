@@ -81,8 +81,8 @@ func (r *Runner) refusal(src Source, tenant bool) (reason, message string) {
 	case tenant && src.Watch.AllNamespaces:
 		return v1alpha1.ReasonNotAllowed, fmt.Sprintf(
 			"allNamespaces is allowed only for a source in zen-watcher's namespace %s; this source watches only %s", r.opts.HomeNamespace, src.Namespace)
-	case len(validation.IsValidLabelValue(src.Name)) > 0:
-		return v1alpha1.ReasonNotAllowed, fmt.Sprintf("the name %q is the source of every finding, so it must be a label value (at most 63 characters, no dots)", src.Name)
+	case len(validation.IsDNS1123Label(src.Name)) > 0:
+		return v1alpha1.ReasonNotAllowed, fmt.Sprintf("the name %q is the source of every finding, so it must be a DNS label (at most 63 characters, no dots)", src.Name)
 	}
 	if _, err := labels.Parse(src.Watch.LabelSelector); err != nil {
 		return ReasonInvalidSelector, fmt.Sprintf("labelSelector %q: %v", src.Watch.LabelSelector, err)
