@@ -204,8 +204,15 @@ type ZenAgentEventStatus struct {
 // ZenAgentEvent is a normalized security or compliance finding from one of
 // the cluster's security tools, deduplicated across reports and restarts.
 //
+// It has no status subresource, on purpose: with one, the API server drops
+// the status a create carries, and every new finding would cost two writes
+// (create, then status). Without it, the create stores count 1, firstSeen,
+// lastSeen and state at once, and repeats patch .status on the object
+// itself. The status is still written only by zen-watcher, which never
+// changes the spec after the create (spec.source and spec.dedupKey are
+// immutable).
+//
 // +kubebuilder:object:root=true
-// +kubebuilder:subresource:status
 // +kubebuilder:resource:path=zenagentevents,singular=zenagentevent,shortName=zae,scope=Namespaced,categories=zen
 // +kubebuilder:printcolumn:name="Source",type=string,JSONPath=`.spec.source`
 // +kubebuilder:printcolumn:name="Category",type=string,JSONPath=`.spec.category`

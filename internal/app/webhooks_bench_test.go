@@ -34,9 +34,6 @@ func (acceptAll) Saturated() bool { return false }
 func (acceptAll) Enqueue(_ context.Context, op *store.Op) error {
 	for next := op; next != nil && next.Done != nil; {
 		r := store.Result{Namespace: next.Event.Namespace, Hint: &store.Hint{ResourceVersion: "1"}, Created: !next.Exists}
-		if next.DeferStatus {
-			r.Unapplied = next.Delta
-		}
 		next = next.Done(r)
 	}
 	return nil

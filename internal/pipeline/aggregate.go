@@ -214,7 +214,10 @@ func (a *Aggregator) record(f *finding.Finding, h string, now time.Time) (*store
 		// The writer may move its copy to EVENT_NAMESPACE; the template
 		// stays ours, for the repeats to come.
 		op := a.op(h, e, occurrence, e.template.DeepCopy())
-		op.DeferStatus = true // its status rides with the first flush
+		// The create carries the occurrence. Should it meet AlreadyExists
+		// (another replica was first), the occurrence rides with the next
+		// flush instead of a status write of its own.
+		op.DeferStatus = true
 		if f.Ack != nil {
 			op.Acks = []*ack.Ack{f.Ack}
 		}
@@ -427,6 +430,11 @@ func (a *Aggregator) done(h string, gen int, seq uint64, op *store.Op, r store.R
 		if e.template == nil {
 			e.template = ev
 		}
+	}
+	if (e.pending == store.Delta{}) {
+		// A create that carried its occurrence and no repeat since: the
+		// rendered event is not needed until the next repeat renders it.
+		e.template = nil
 	}
 	if a.closing {
 		return a.takePending(h, e)

@@ -31,9 +31,6 @@ func (w *heldWriter) complete(t *testing.T, err error) {
 	op := w.ops[0]
 	w.ops = w.ops[1:]
 	r := store.Result{Namespace: op.Event.Namespace, Hint: &store.Hint{ResourceVersion: "1"}, Created: !op.Exists, Err: err}
-	if op.DeferStatus && err == nil {
-		r.Unapplied = op.Delta
-	}
 	var next *store.Op
 	if op.Done != nil {
 		next = op.Done(r)

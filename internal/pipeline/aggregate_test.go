@@ -25,9 +25,6 @@ func (w *fakeWriter) Enqueue(_ context.Context, op *store.Op) error {
 	w.ops = append(w.ops, op)
 	for next := op; next != nil && next.Done != nil; {
 		r := store.Result{Namespace: next.Event.Namespace, Hint: &store.Hint{ResourceVersion: "1"}, Created: !next.Exists}
-		if next.DeferStatus {
-			r.Unapplied = next.Delta
-		}
 		next = next.Done(r)
 		if next != nil {
 			w.ops = append(w.ops, next)
@@ -72,8 +69,8 @@ func TestAggregatorCreatesOnceAndCoalescesRepeats(t *testing.T) {
 	if err := a.Flush(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if len(w.ops) != 2 || !w.ops[1].Exists || w.ops[1].Delta.Count != 300 || w.ops[1].Hint == nil {
-		t.Fatalf("want one status write carrying all 300 occurrences, got %+v", w.ops[len(w.ops)-1])
+	if len(w.ops) != 2 || !w.ops[1].Exists || w.ops[1].Delta.Count != 299 || w.ops[1].Hint == nil {
+		t.Fatalf("want one status write carrying the 299 repeats, got %+v", w.ops[len(w.ops)-1])
 	}
 	if err := a.Flush(context.Background()); err != nil || len(w.ops) != 2 {
 		t.Fatalf("a flush with nothing pending must write nothing: %d ops", len(w.ops))
@@ -81,8 +78,8 @@ func TestAggregatorCreatesOnceAndCoalescesRepeats(t *testing.T) {
 	if got := testutil.ToFloat64(m.DedupHits.WithLabelValues("trivy")); got != 299 {
 		t.Errorf("dedup hits %v, want 299", got)
 	}
-	if got := testutil.ToFloat64(m.Coalesced.WithLabelValues("trivy")); got != 299 { // all ride on the one status write
-		t.Errorf("coalesced %v, want 299", got)
+	if got := testutil.ToFloat64(m.Coalesced.WithLabelValues("trivy")); got != 298 { // all but the first ride on its status write
+		t.Errorf("coalesced %v, want 298", got)
 	}
 	ev := w.ops[0].Event
 	if ev.Namespace != "apps" || ev.Name != finding.ObjectName("trivy", ev.Spec.DedupKey, 0) || ev.Labels[zenv1.LabelKeyHash] == "" {
@@ -114,10 +111,7 @@ func TestAggregatorWindowRotatesGeneration(t *testing.T) {
 	}
 	_ = a.Flush(context.Background())
 	gens := map[string]int64{}
-	for _, op := range w.ops {
-		if op.DeferStatus {
-			continue // handed back and counted in a later op
-		}
+	for _, op := range w.ops { // a create carries its occurrence
 		gens[op.Event.Labels[zenv1.LabelGeneration]] += op.Delta.Count
 	}
 	if gens["0"] != 2 || gens["1"] != 1 {
@@ -183,9 +177,7 @@ func TestAggregatorKeepsSupersededGenerationWhenQueueIsFull(t *testing.T) {
 	_ = a.Close(context.Background())
 	gens := map[string]int64{}
 	for _, op := range w.ops {
-		if !op.DeferStatus {
-			gens[op.Event.Labels[zenv1.LabelGeneration]] += op.Delta.Count
-		}
+		gens[op.Event.Labels[zenv1.LabelGeneration]] += op.Delta.Count
 	}
 	if gens["0"] != 2 || gens["1"] != 1 {
 		t.Fatalf("want 2 occurrences in generation 0 and 1 in generation 1, got %v", gens)
@@ -198,7 +190,7 @@ func TestAggregatorCountsSingleOccurrenceOnce(t *testing.T) {
 		stored StoredEvents
 		writes int
 	}{
-		{"new key", noneStored{}, 2}, // the create, then its deferred status
+		{"new key", noneStored{}, 1}, // the create, carrying its occurrence
 		{"stored before a restart", storedGen{gen: 0}, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -215,14 +207,12 @@ func TestAggregatorCountsSingleOccurrenceOnce(t *testing.T) {
 			_ = a.Flush(context.Background())
 			var count int64
 			for _, op := range w.ops {
-				if !op.DeferStatus {
-					count += op.Delta.Count
-				}
+				count += op.Delta.Count
 			}
 			if len(w.ops) != tc.writes || (tc.writes > 0 && count != 1) {
 				t.Fatalf("want %d writes counting 1 occurrence, got %d writes counting %d", tc.writes, len(w.ops), count)
 			}
-			if got := testutil.ToFloat64(m.DedupHits.WithLabelValues("trivy")); got != float64(3-tc.writes/2) {
+			if got := testutil.ToFloat64(m.DedupHits.WithLabelValues("trivy")); got != float64(3-tc.writes) {
 				t.Errorf("dedup hits %v", got)
 			}
 		})
@@ -246,8 +236,8 @@ func TestTryAddRefusesWhileTheQueueIsFull(t *testing.T) {
 		}
 	}
 	_ = a.Flush(context.Background())
-	if len(w.ops) != 2 || w.ops[1].Delta.Count != 3 || testutil.ToFloat64(m.DedupHits.WithLabelValues("trivy")) != 2 {
-		t.Errorf("want a create and one status write of 3, got %d ops", len(w.ops))
+	if len(w.ops) != 2 || w.ops[0].Delta.Count != 1 || w.ops[1].Delta.Count != 2 || testutil.ToFloat64(m.DedupHits.WithLabelValues("trivy")) != 2 {
+		t.Errorf("want a create carrying 1 and one status write of 2, got %d ops", len(w.ops))
 	}
 }
 

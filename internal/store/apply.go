@@ -18,8 +18,10 @@ import (
 // past it the attempt fails as retryable and backs off.
 const maxConflicts = 5
 
-// apply makes one attempt at op: create when the object may not exist,
-// then add the delta to its status.
+// apply makes one attempt at op: create the object with the delta as its
+// status when it may not exist (one request: ZenAgentEvent has no status
+// subresource, so a create keeps the status it carries), otherwise add the
+// delta to the stored status with a merge patch.
 func (w *Writer) apply(ctx context.Context, op *Op) (Result, error) {
 	return w.applyOnce(ctx, op, false)
 }
@@ -29,12 +31,18 @@ func (w *Writer) apply(ctx context.Context, op *Op) (Result, error) {
 func (w *Writer) applyOnce(ctx context.Context, op *Op, recreated bool) (Result, error) {
 	res := Result{Namespace: op.Event.Namespace}
 	if !op.Exists {
-		rv, err := w.create(ctx, op)
+		status := applyDelta(zenv1.ZenAgentEventStatus{}, op.Delta)
+		rv, err := w.create(ctx, op, status)
 		switch {
 		case err == nil:
+			// The create carried the whole delta: the first occurrence is
+			// complete after this one request.
 			op.Exists, res.Created = true, true
-			op.Hint = &Hint{ResourceVersion: rv}
+			op.Hint = &Hint{ResourceVersion: rv, Status: status}
+			op.Delta = Delta{}
+			res.Namespace, res.Hint = op.Event.Namespace, op.Hint
 			w.metrics.EventsCreated.WithLabelValues(op.Event.Spec.Source, string(op.Event.Spec.Category), string(op.Event.Spec.Severity)).Inc()
+			return res, nil
 		case apierrors.IsAlreadyExists(err):
 			// Another replica or an earlier run stored it: a dedup hit.
 			op.Exists, op.Hint = true, nil
@@ -89,11 +97,11 @@ func (w *Writer) applyOnce(ctx context.Context, op *Op, recreated bool) (Result,
 	return res, apierrors.NewConflict(zenv1.ZenAgentEventGroupResource, op.Event.Name, errors.New("status kept changing underneath"))
 }
 
-// create creates op.Event, moving it to EventNamespace when its own
-// namespace no longer exists. It returns the new resourceVersion.
-func (w *Writer) create(ctx context.Context, op *Op) (string, error) {
+// create creates op.Event with status, moving it to EventNamespace when its
+// own namespace no longer exists. It returns the new resourceVersion.
+func (w *Writer) create(ctx context.Context, op *Op, status zenv1.ZenAgentEventStatus) (string, error) {
 	obj := op.Event.DeepCopy()
-	obj.Status = zenv1.ZenAgentEventStatus{}
+	obj.Status = status
 	err := w.timed(ctx, "create", func(ctx context.Context) error { return w.client.Create(ctx, obj) })
 	if isNamespaceMissing(err) && obj.Namespace != w.opts.EventNamespace {
 		obj.Namespace, obj.ResourceVersion = w.opts.EventNamespace, ""
@@ -117,7 +125,9 @@ func (w *Writer) read(ctx context.Context, ev *zenv1.ZenAgentEvent) (*Hint, erro
 
 // patchStatus writes status with a merge patch that carries the
 // resourceVersion it was computed from, so a concurrent writer's change is
-// never overwritten: the API server answers Conflict instead.
+// never overwritten: the API server answers Conflict instead. The patch
+// goes to the object itself (there is no status subresource) and names
+// status fields only, so it never touches the spec.
 func (w *Writer) patchStatus(ctx context.Context, ev *zenv1.ZenAgentEvent, rv string, status zenv1.ZenAgentEventStatus) (string, error) {
 	body, err := json.Marshal(map[string]any{
 		"metadata": map[string]any{"resourceVersion": rv},
@@ -128,7 +138,7 @@ func (w *Writer) patchStatus(ctx context.Context, ev *zenv1.ZenAgentEvent, rv st
 	}
 	obj := &zenv1.ZenAgentEvent{ObjectMeta: metav1.ObjectMeta{Namespace: ev.Namespace, Name: ev.Name}}
 	err = w.timed(ctx, "patch_status", func(ctx context.Context) error {
-		return w.client.Status().Patch(ctx, obj, client.RawPatch(types.MergePatchType, body))
+		return w.client.Patch(ctx, obj, client.RawPatch(types.MergePatchType, body))
 	})
 	if err == nil {
 		w.metrics.StatusWrites.Inc()

@@ -7,8 +7,9 @@ import (
 	"github.com/kube-zen/zen-watcher/internal/ack"
 )
 
-// Op is one upsert of one event: create it if it does not exist, then add
-// Delta to its status. Creating and counting are one operation so that a
+// Op is one upsert of one event: create it with Delta as its status if it
+// does not exist, otherwise add Delta to its status. Creating and counting
+// are one operation so that a
 // create that loses a race (AlreadyExists) or an event deleted underneath
 // (NotFound) are handled where the API answers, without another round trip
 // through the pipeline.
@@ -28,9 +29,11 @@ type Op struct {
 	// event's lastSeen is more than Window before Delta.FirstSeen: the
 	// finding recurred after DEDUP_WINDOW and belongs to a new event.
 	Window time.Duration
-	// DeferStatus makes a create stop after the create: its delta is
-	// handed back in Result.Unapplied, so the caller can fold it into the
-	// next coalesced status write instead of paying a write of its own.
+	// DeferStatus makes a create that finds the event stored already
+	// (AlreadyExists) stop there: its delta is handed back in
+	// Result.Unapplied, so the caller can fold it into the next coalesced
+	// status write instead of paying a write of its own. A create that
+	// succeeds carries its delta whatever this says.
 	DeferStatus bool
 	// SingleOccurrence marks an event whose key names one occurrence (see
 	// finding.Finding): when the create finds it stored already, that
@@ -92,7 +95,8 @@ type Result struct {
 	Hint *Hint
 	// Created is true when this op created the object.
 	Created bool
-	// Unapplied is the delta a DeferStatus create did not write.
+	// Unapplied is the delta a DeferStatus create that met AlreadyExists
+	// did not write.
 	Unapplied Delta
 	// WindowExpired is true when the op stopped because of Window.
 	WindowExpired bool

@@ -171,11 +171,15 @@ func TestDedupKeyAndSourceAreImmutable(t *testing.T) {
 	}
 }
 
-func TestStatusOnlyThroughSubresource(t *testing.T) {
+// TestCreateCarriesStatus: ZenAgentEvent has no status subresource, so the
+// status a create sends is stored (one write per new finding), a later
+// status change goes through the object itself, and the status rules still
+// hold.
+func TestCreateCarriesStatus(t *testing.T) {
 	ctx := context.Background()
 	name := uniqueName(t)
 	obj := validEvent(name)
-	obj["status"] = map[string]any{"count": 42}
+	obj["status"] = map[string]any{"count": 1, "firstSeen": "2026-11-23T10:00:00Z", "lastSeen": "2026-11-23T10:00:00Z"}
 	if err := createRaw(t, obj); err != nil {
 		t.Fatal(err)
 	}
@@ -184,40 +188,34 @@ func TestStatusOnlyThroughSubresource(t *testing.T) {
 	if err := k8sClient.Get(ctx, key, &ev); err != nil {
 		t.Fatal(err)
 	}
-	if ev.Status.Count != 0 {
-		t.Fatalf("status set on create: count=%d", ev.Status.Count)
-	}
-
-	ev.Status.Count = 7
-	if err := k8sClient.Update(ctx, &ev); err != nil {
-		t.Fatal(err)
-	}
-	if err := k8sClient.Get(ctx, key, &ev); err != nil {
-		t.Fatal(err)
-	}
-	if ev.Status.Count != 0 {
-		t.Fatalf("status changed through the main resource: count=%d", ev.Status.Count)
+	if ev.Status.Count != 1 || ev.Status.LastSeen == nil || ev.Status.State != zenv1.StateOpen {
+		t.Fatalf("the create's status was not stored (state defaults to Open): %+v", ev.Status)
 	}
 
 	now := metav1.NewTime(time.Now().Truncate(time.Second))
 	ev.Status = zenv1.ZenAgentEventStatus{Count: 7, FirstSeen: &now, LastSeen: &now, State: zenv1.StateOpen}
-	if err := k8sClient.Status().Update(ctx, &ev); err != nil {
-		t.Fatalf("status subresource update: %v", err)
+	if err := k8sClient.Update(ctx, &ev); err != nil {
+		t.Fatalf("status update: %v", err)
 	}
 	if err := k8sClient.Get(ctx, key, &ev); err != nil {
 		t.Fatal(err)
 	}
-	if ev.Status.Count != 7 || ev.Status.State != zenv1.StateOpen {
-		t.Fatalf("status subresource update lost: %+v", ev.Status)
+	if ev.Status.Count != 7 {
+		t.Fatalf("status update lost: %+v", ev.Status)
 	}
 
 	ev.Status.State = zenv1.StateResolved
-	if err := k8sClient.Status().Update(ctx, &ev); !apierrors.IsInvalid(err) || !strings.Contains(err.Error(), "resolvedAt") {
+	if err := k8sClient.Update(ctx, &ev); !apierrors.IsInvalid(err) || !strings.Contains(err.Error(), "resolvedAt") {
 		t.Fatalf("Resolved without resolvedAt: want invalid, got %v", err)
 	}
 	ev.Status.ResolvedAt = &now
-	if err := k8sClient.Status().Update(ctx, &ev); err != nil {
+	if err := k8sClient.Update(ctx, &ev); err != nil {
 		t.Fatalf("Resolved with resolvedAt: %v", err)
+	}
+	bad := validEvent(uniqueName(t))
+	bad["status"] = map[string]any{"count": -1}
+	if err := createRaw(t, bad); !apierrors.IsInvalid(err) {
+		t.Fatalf("a negative count: want invalid, got %v", err)
 	}
 }
 

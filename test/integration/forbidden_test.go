@@ -51,7 +51,7 @@ func TestForbiddenSourceLeavesTheDaemonReady(t *testing.T) {
 	user := "zen-" + ns
 	read := []string{"get", "list", "watch"}
 	grant(t, user+"-base", user,
-		rule("zen.kube-zen.io", []string{"zenagentevents", "zenagentevents/status"}, "get", "list", "watch", "create", "update", "patch", "delete"),
+		rule("zen.kube-zen.io", []string{"zenagentevents"}, "get", "list", "watch", "create", "update", "patch", "delete"),
 		rule("coordination.k8s.io", []string{"leases"}, "get", "create", "update"),
 		rule("", []string{"configmaps", "pods", "namespaces"}, read...),
 		rule("events.k8s.io", []string{"events"}, "create", "patch", "update"),

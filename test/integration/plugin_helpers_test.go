@@ -134,15 +134,12 @@ func seedEvents(t *testing.T, evs []seeded) string {
 		if !strings.ContainsAny(s.rule, "/ ") && s.rule != "" {
 			ev.Labels[zenv1.LabelRule] = s.rule
 		}
-		if err := k8sClient.Create(ctx, ev); err != nil {
-			t.Fatal(err)
-		}
 		seen := metav1.NewTime(now.Add(-s.ago).Truncate(time.Second))
 		ev.Status = zenv1.ZenAgentEventStatus{Count: s.count, FirstSeen: &seen, LastSeen: &seen, State: zenv1.StateOpen}
 		if s.resolved {
 			ev.Status.State, ev.Status.ResolvedAt = zenv1.StateResolved, &seen
 		}
-		if err := k8sClient.Status().Update(ctx, ev); err != nil {
+		if err := k8sClient.Create(ctx, ev); err != nil { // the create carries the status
 			t.Fatal(err)
 		}
 	}

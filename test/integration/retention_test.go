@@ -51,20 +51,16 @@ func gcEvent(ns, name string, sev zenv1.Severity, detectedH int) *zenv1.ZenAgent
 	}
 }
 
-// putEvent creates gcEvent(ns, name, sev, detectedH) and, if status is set,
-// writes it through the status subresource.
+// putEvent creates gcEvent(ns, name, sev, detectedH) with status, if set,
+// in the one create, as the writer does.
 func putEvent(t testing.TB, ns, name string, sev zenv1.Severity, detectedH int, status *zenv1.ZenAgentEventStatus) {
 	t.Helper()
-	ctx := context.Background()
 	ev := gcEvent(ns, name, sev, detectedH)
-	if err := k8sClient.Create(ctx, ev); err != nil {
-		t.Fatalf("creating %s: %v", name, err)
-	}
 	if status != nil {
 		ev.Status = *status
-		if err := k8sClient.Status().Update(ctx, ev); err != nil {
-			t.Fatalf("status of %s: %v", name, err)
-		}
+	}
+	if err := k8sClient.Create(context.Background(), ev); err != nil {
+		t.Fatalf("creating %s: %v", name, err)
 	}
 }
 
@@ -305,7 +301,7 @@ func TestRetentionKeepsEventsChangedAfterTheScan(t *testing.T) {
 			}
 			ev.Status.Count++
 			ev.Status.LastSeen = &metav1.Time{Time: gcNow}
-			return k8sClient.Status().Update(ctx, &ev)
+			return k8sClient.Update(ctx, &ev)
 		}
 		return nil
 	}}
