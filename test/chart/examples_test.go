@@ -1,15 +1,19 @@
 package chart
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	"k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/yaml"
+
+	"github.com/kube-zen/zen-watcher/api/v1alpha1"
 )
 
 func examples(t *testing.T) []string {
@@ -33,7 +37,12 @@ func examples(t *testing.T) []string {
 // policy and webhook kubeconfig run in a kube-apiserver, and the Jobs are
 // validated by one.)
 func TestExamplesParse(t *testing.T) {
-	strict := serializer.NewCodecFactory(scheme.Scheme, serializer.EnableStrict).UniversalDeserializer()
+	// ZenSource and ZenOutput examples decode strictly into their Go types too.
+	sch := runtime.NewScheme()
+	if err := errors.Join(scheme.AddToScheme(sch), v1alpha1.AddToScheme(sch)); err != nil {
+		t.Fatal(err)
+	}
+	strict := serializer.NewCodecFactory(sch, serializer.EnableStrict).UniversalDeserializer()
 	for _, path := range examples(t) {
 		rel, _ := filepath.Rel(Root(), path)
 		t.Run(rel, func(t *testing.T) {

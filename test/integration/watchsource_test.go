@@ -3,6 +3,8 @@ package integration
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,42 +14,56 @@ import (
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	"sigs.k8s.io/yaml"
 
 	zenv1 "github.com/kube-zen/zen-watcher/api/v1"
 	"github.com/kube-zen/zen-watcher/api/v1alpha1"
 	"github.com/kube-zen/zen-watcher/internal/dynsource/watch"
-	"github.com/kube-zen/zen-watcher/internal/finding"
+	"github.com/kube-zen/zen-watcher/internal/mapping"
 )
 
-// warningMapper maps the Warning Events the example names, as its CEL
-// mapping does.
-var warningMapper = watch.MapperFunc(func(_ context.Context, o map[string]any) (finding.Finding, bool, error) {
-	reason, _, _ := unstructured.NestedString(o, "reason")
-	sev, ok := map[string]zenv1.Severity{"FailedMount": zenv1.SeverityHigh, "BackOff": zenv1.SeverityMedium, "FailedScheduling": zenv1.SeverityMedium}[reason]
-	if !ok {
-		return finding.Finding{}, false, nil
+// warningExample reads the Warning Events example and compiles its
+// mapping.
+func warningExample(t *testing.T) (v1alpha1.ZenSource, *mapping.Program) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(repoRoot(), "deploy", "examples", "sources", "warning-events.yaml"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	io, _, _ := unstructured.NestedStringMap(o, "involvedObject")
-	return finding.Finding{
-		Category: zenv1.CategorySecurity, Severity: sev, EventType: "kubernetes-warning", Rule: reason,
-		Resource: &zenv1.ResourceRef{APIVersion: io["apiVersion"], Kind: io["kind"], Name: io["name"], Namespace: io["namespace"]},
-		DedupKey: io["namespace"] + "/" + io["kind"] + "/" + io["name"] + "/" + reason,
-	}, true, nil
-})
+	var zs v1alpha1.ZenSource
+	if err := yaml.UnmarshalStrict(b, &zs); err != nil {
+		t.Fatal(err)
+	}
+	p, err := mapping.Compile(zs.Spec.Mapping, mapping.VarObject)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return zs, p
+}
 
-// TestWatchSourceWarningEvents: a source in zen-watcher's namespace watches
-// Warning Events in every namespace. Events in two namespaces become
+// TestWatchSourceWarningEvents: the example, a source in zen-watcher's
+// namespace, watches Warning Events in every namespace. Events in two namespaces become
 // findings there; an update of an Event adds an occurrence; a deleted
 // Event resolves its finding, also when it is deleted while no watch runs.
 func TestWatchSourceWarningEvents(t *testing.T) {
 	home, a, b := newNamespace(t), newNamespace(t), newNamespace(t)
 	ctx := context.Background()
-	src := watch.Source{Namespace: home, Name: "k8s-warnings", Generation: 1, Mapper: warningMapper,
-		Watch: watchSpec("v1", "Event", true, "type=Warning")}
+	example, prog := warningExample(t)
+	// The API server takes the example as it is (schema, CEL rules).
+	example.Namespace = home
+	obj, err := runtime.DefaultUnstructuredConverter.ToUnstructured(&example)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := k8sClient.Create(ctx, &unstructured.Unstructured{Object: obj}); err != nil {
+		t.Fatalf("creating the example ZenSource: %v", err)
+	}
+	src := watch.Source{Namespace: home, Name: example.Name, Generation: 1, Mapper: prog, Watch: *example.Spec.Watch}
 	r := startWatchRunner(t, restConfig, home)
 	r.Apply(src)
 	r.waitStatus(t, src.Key(), v1alpha1.ReasonReady)
@@ -56,6 +72,7 @@ func TestWatchSourceWarningEvents(t *testing.T) {
 	for _, e := range []*corev1.Event{
 		mount,
 		k8sEvent(b, "backoff", corev1.EventTypeWarning, "BackOff", "Back-off restarting failed container"),
+		k8sEvent(b, "unschedulable", corev1.EventTypeWarning, "FailedScheduling", "0/3 nodes are available"),
 		k8sEvent(a, "pulled", corev1.EventTypeNormal, "BackOff", "a Normal event: not selected"),
 		k8sEvent(b, "other", corev1.EventTypeWarning, "Unhealthy", "not a reason the mapping keeps"),
 	} {
@@ -67,7 +84,12 @@ func TestWatchSourceWarningEvents(t *testing.T) {
 	if evA.Spec.Resource == nil || evA.Spec.Resource.Name != "app-mount" || evA.Spec.Severity != zenv1.SeverityHigh || evA.Spec.Rule != "FailedMount" {
 		t.Errorf("FailedMount finding: %+v", evA.Spec)
 	}
-	oneEvent(t, b, src.Name, "the BackOff finding", stateIs(zenv1.StateOpen, 1))
+	eventually(t, "the BackOff and FailedScheduling findings", func() error {
+		if evs := sourceEventsIn(t, b, src.Name); len(evs) != 2 {
+			return fmt.Errorf("%d events", len(evs))
+		}
+		return nil
+	})
 
 	// The kubelet counts a repeat on the Event: one more occurrence.
 	mount.Count, mount.LastTimestamp = 2, metav1.NewTime(time.Now())
@@ -79,10 +101,21 @@ func TestWatchSourceWarningEvents(t *testing.T) {
 	if err := k8sClient.Delete(ctx, k8sEvent(b, "backoff", "", "", "")); err != nil {
 		t.Fatal(err)
 	}
-	oneEvent(t, b, src.Name, "the deleted Event's finding resolved", stateIs(zenv1.StateResolved, 1))
+	eventually(t, "the deleted Event's finding resolved", func() error {
+		for _, ev := range sourceEventsIn(t, b, src.Name) {
+			want := zenv1.StateOpen
+			if ev.Spec.Rule == "BackOff" {
+				want = zenv1.StateResolved
+			}
+			if ev.Status.State != want {
+				return fmt.Errorf("%s (%s): %s, want %s", ev.Name, ev.Spec.Rule, ev.Status.State, want)
+			}
+		}
+		return nil
+	})
 
 	st, _ := r.Status(src.Key())
-	if st.Received < 3 || st.Stored < 3 || st.Dropped < 1 || st.LastEventTime.IsZero() {
+	if st.Received < 4 || st.Stored < 4 || st.Dropped < 1 || st.LastEventTime.IsZero() {
 		t.Errorf("counters: %+v", st)
 	}
 
@@ -105,21 +138,21 @@ func TestWatchSourceWarningEvents(t *testing.T) {
 	oneEvent(t, a, src.Name, "resolved by the next watch", stateIs(zenv1.StateResolved, 2))
 }
 
-// labelMapper maps ConfigMaps labelled for a test: severity from data,
-// dropped when it is "none"; resource in namespace ns when set.
-func labelMapper(resourceNS string) watch.Mapper {
-	return watch.MapperFunc(func(_ context.Context, o map[string]any) (finding.Finding, bool, error) {
-		sev, _, _ := unstructured.NestedString(o, "data", "severity")
-		if sev == "none" {
-			return finding.Finding{}, false, nil
-		}
-		name, _, _ := unstructured.NestedString(o, "metadata", "name")
-		f := finding.Finding{Category: zenv1.CategoryCompliance, Severity: zenv1.Severity(sev), EventType: "config-check", DedupKey: name}
-		if resourceNS != "" {
-			f.Resource = &zenv1.ResourceRef{APIVersion: "v1", Kind: "ConfigMap", Name: name, Namespace: resourceNS}
-		}
-		return f, true, nil
-	})
+// labelMapping maps ConfigMaps labelled for a test: severity from data,
+// dropped when it is "none"; the resource is the ConfigMap, or, with
+// resourceNS, one of that name in resourceNS.
+func labelMapping(t *testing.T, resourceNS string) *mapping.Program {
+	t.Helper()
+	m := v1alpha1.Mapping{Severity: `object.data.severity`, Category: `"compliance"`, EventType: `"config-check"`,
+		DedupKey: `object.metadata.name`, Filter: `object.data.severity != "none"`}
+	if resourceNS != "" {
+		m.Resource = `{"apiVersion": "v1", "kind": "ConfigMap", "name": object.metadata.name, "namespace": "` + resourceNS + `"}`
+	}
+	p, err := mapping.Compile(m, mapping.VarObject)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 func labelledConfigMap(ns, name, severity string) *corev1.ConfigMap {
@@ -136,13 +169,13 @@ func TestWatchSourceTenantIsConfined(t *testing.T) {
 	ctx := context.Background()
 	r := startWatchRunner(t, restConfig, home)
 	spec := v1alpha1.WatchSource{APIVersion: "v1", Kind: "ConfigMap", LabelSelector: "zen-test=watch"}
-	src := watch.Source{Namespace: tenant, Name: "configs", Generation: 1, Watch: spec, Mapper: labelMapper("")}
+	src := watch.Source{Namespace: tenant, Name: "configs", Generation: 1, Watch: spec, Mapper: labelMapping(t, "")}
 	r.Apply(src)
 	all := src
 	all.Name, all.Watch.AllNamespaces = "configs-everywhere", true
 	r.Apply(all)
 	elsewhere := src
-	elsewhere.Name, elsewhere.Mapper = "configs-elsewhere", labelMapper(other)
+	elsewhere.Name, elsewhere.Mapper = "configs-elsewhere", labelMapping(t, other)
 	r.Apply(elsewhere)
 
 	if st := r.waitStatus(t, all.Key(), v1alpha1.ReasonNotAllowed); st.Ready != metav1.ConditionFalse {
@@ -206,7 +239,7 @@ func TestWatchSourceKindNotFoundUntilTheCRDIsInstalled(t *testing.T) {
 	ctx := context.Background()
 	group := home + ".widgets.example.com"
 	r := startWatchRunner(t, restConfig, home)
-	src := watch.Source{Namespace: home, Name: "widgets", Generation: 1, Mapper: labelMapper(""),
+	src := watch.Source{Namespace: home, Name: "widgets", Generation: 1, Mapper: labelMapping(t, ""),
 		Watch: watchSpec(group+"/v1", "Widget", false, "")}
 	r.Apply(src)
 	st := r.waitStatus(t, src.Key(), v1alpha1.ReasonKindNotFound)
@@ -245,7 +278,7 @@ func TestWatchSourceForbiddenUntilGranted(t *testing.T) {
 	rc := rest.CopyConfig(restConfig)
 	rc.Impersonate = rest.ImpersonationConfig{UserName: user}
 	r := startWatchRunner(t, rc, home)
-	src := watch.Source{Namespace: tenant, Name: "configs", Generation: 1, Mapper: labelMapper(""),
+	src := watch.Source{Namespace: tenant, Name: "configs", Generation: 1, Mapper: labelMapping(t, ""),
 		Watch: v1alpha1.WatchSource{APIVersion: "v1", Kind: "ConfigMap", LabelSelector: "zen-test=watch"}}
 	r.Apply(src)
 	st := r.waitStatus(t, src.Key(), v1alpha1.ReasonForbidden)

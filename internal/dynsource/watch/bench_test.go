@@ -3,14 +3,17 @@ package watch
 import (
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"runtime"
 	"testing"
 	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/yaml"
 
-	zenv1 "github.com/kube-zen/zen-watcher/api/v1"
-	"github.com/kube-zen/zen-watcher/internal/finding"
+	"github.com/kube-zen/zen-watcher/api/v1alpha1"
+	"github.com/kube-zen/zen-watcher/internal/mapping"
 )
 
 // warningEvent is a Warning Event as the API server returns it, with the
@@ -26,25 +29,30 @@ const warningEvent = `{"apiVersion":"v1","kind":"Event","metadata":{"name":"web-
 "source":{"component":"kubelet","host":"node-3"},"firstTimestamp":"2026-12-03T11:00:00Z","lastTimestamp":"2026-12-03T11:05:00Z",
 "count":12,"type":"Warning","eventTime":null,"reportingComponent":"kubelet","reportingInstance":"node-3"}`
 
-// eventMapper keeps what the Warning Events example keeps.
-var eventMapper = MapperFunc(func(_ context.Context, o map[string]any) (finding.Finding, bool, error) {
-	reason, _, _ := unstructured.NestedString(o, "reason")
-	msg, _, _ := unstructured.NestedString(o, "message")
-	io, _, _ := unstructured.NestedStringMap(o, "involvedObject")
-	return finding.Finding{
-		Category: zenv1.CategorySecurity, Severity: zenv1.SeverityMedium, EventType: "kubernetes-warning", Rule: reason, Title: msg,
-		Resource: &zenv1.ResourceRef{APIVersion: io["apiVersion"], Kind: io["kind"], Name: io["name"], Namespace: io["namespace"]},
-		DedupKey: io["namespace"] + "/" + io["kind"] + "/" + io["name"] + "/" + reason,
-		Details:  map[string]any{"message": msg, "component": "kubelet"},
-	}, true, nil
-})
+// exampleMapping compiles the mapping of the Warning Events example.
+func exampleMapping(tb testing.TB) *mapping.Program {
+	tb.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "..", "deploy", "examples", "sources", "warning-events.yaml"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var zs v1alpha1.ZenSource
+	if err := yaml.UnmarshalStrict(b, &zs); err != nil {
+		tb.Fatal(err)
+	}
+	p, err := mapping.Compile(zs.Spec.Mapping, mapping.VarObject)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return p
+}
 
 // BenchmarkCachedEvent measures the heap one Warning Event holds in the
 // informer's cache: the object as listed, and what the watch keeps of it.
 // Run: go test -run '^$' -bench CachedEvent ./internal/dynsource/watch/
 func BenchmarkCachedEvent(b *testing.B) {
 	const n = 2000
-	src := &Source{Namespace: "zen-system", Name: "k8s-warnings", Mapper: eventMapper}
+	src := &Source{Namespace: "zen-system", Name: "k8s-warnings", Mapper: exampleMapping(b)}
 	for _, tc := range []struct {
 		name string
 		keep func(u *unstructured.Unstructured) any
@@ -67,6 +75,9 @@ func BenchmarkCachedEvent(b *testing.B) {
 					held = append(held, tc.keep(&unstructured.Unstructured{Object: obj}))
 				}
 				perObject = float64(heapInUse()-before) / n
+				if m, ok := held[0].(*mapped); ok && (m.err != nil || len(m.found) != 1) {
+					b.Fatalf("the example maps the Event to %v, %v", m.found, m.err)
+				}
 				runtime.KeepAlive(held)
 			}
 			b.ReportMetric(perObject, "B/cached")
@@ -79,4 +90,29 @@ func heapInUse() int64 {
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
 	return int64(m.HeapAlloc)
+}
+
+// The example's mapping turns a real Event into the finding its comments
+// promise.
+func TestExampleMapsAWarningEvent(t *testing.T) {
+	var obj map[string]any
+	if err := json.Unmarshal([]byte(warningEvent), &obj); err != nil {
+		t.Fatal(err)
+	}
+	m := mapObject(context.Background(), &Source{Namespace: "zen-system", Name: "k8s-warnings", Mapper: exampleMapping(t)}, false,
+		&unstructured.Unstructured{Object: obj}, time.Now())
+	if m.err != nil || len(m.found) != 1 {
+		t.Fatalf("%v %v", m.found, m.err)
+	}
+	f := m.found[0]
+	if f.Severity != "MEDIUM" || f.Rule != "BackOff" || f.Resource.Kind != "Pod" || f.Resource.Name != "web-7d4b9c-xk2lp" ||
+		f.EventNamespace != "shop" || f.DedupKey != "zen-system/k8s-warnings/shop/Pod/web-7d4b9c-xk2lp/BackOff" ||
+		!f.DetectedAt.Equal(time.Date(2026, 12, 3, 11, 5, 0, 0, time.UTC)) || f.Details["count"] != float64(12) {
+		t.Errorf("finding: %+v", f)
+	}
+	obj["reason"] = "Pulled"
+	if m := mapObject(context.Background(), &Source{Namespace: "zen-system", Name: "k8s-warnings", Mapper: exampleMapping(t)}, false,
+		&unstructured.Unstructured{Object: obj}, time.Now()); !m.dropped {
+		t.Errorf("a reason the example does not keep: %+v", m)
+	}
 }

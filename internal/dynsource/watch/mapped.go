@@ -13,21 +13,25 @@ import (
 
 	zenv1 "github.com/kube-zen/zen-watcher/api/v1"
 	"github.com/kube-zen/zen-watcher/internal/finding"
+	"github.com/kube-zen/zen-watcher/internal/mapping"
 )
 
-// Mapper turns one watched object, as the `object` variable, into its
-// finding; keep is false when the mapping's filter drops the object. An
-// error rejects this object only.
+// Mapper turns one watched object, the `object` variable, into its
+// finding for src; keep is false when the mapping's filter drops the
+// object, and an error rejects this object only. *mapping.Program is one:
+// it names the finding after the source, prefixes its dedup key with the
+// source's namespace and name, and confines a tenant's findings to its
+// namespace.
 type Mapper interface {
-	Map(ctx context.Context, object map[string]any) (f finding.Finding, keep bool, err error)
+	Map(ctx context.Context, object any, src mapping.Source) (f finding.Finding, keep bool, err error)
 }
 
 // MapperFunc adapts a function to Mapper.
-type MapperFunc func(ctx context.Context, object map[string]any) (finding.Finding, bool, error)
+type MapperFunc func(ctx context.Context, object any, src mapping.Source) (finding.Finding, bool, error)
 
 // Map calls fn.
-func (fn MapperFunc) Map(ctx context.Context, object map[string]any) (finding.Finding, bool, error) {
-	return fn(ctx, object)
+func (fn MapperFunc) Map(ctx context.Context, object any, src mapping.Source) (finding.Finding, bool, error) {
+	return fn(ctx, object, src)
 }
 
 // mapped is what the informer keeps of one watched object: its identity,
@@ -52,56 +56,43 @@ type mapped struct {
 // once built.
 func (m *mapped) DeepCopyObject() runtime.Object { c := *m; return &c }
 
-// errOtherNamespace: a tenant's mapping named a resource elsewhere.
-var errOtherNamespace = errors.New("the mapped resource is in another namespace")
-
-// Reasons an object yields no finding, as the reason label of
-// zen_watcher_source_errors_total.
-const (
-	reasonMapping        = "mapping-error"
-	reasonOtherNamespace = "other-namespace"
-)
-
-// mapObject maps one watched object for src. The finding is completed
-// the way a watch source's user expects: the source is the ZenSource's
-// name, the resource defaults to the watched object, and the detection
-// time to now. A tenant's finding must concern its own namespace: its
-// event is written where its resource is, and must not leave the tenant.
+// mapObject maps one watched object for src. A finding with no resource
+// concerns the watched object itself, and a source that may write anywhere
+// writes it in that object's namespace, as the mapping would have done
+// with the resource named.
 func mapObject(ctx context.Context, src *Source, tenant bool, u *unstructured.Unstructured, now time.Time) *mapped {
 	m := &mapped{ObjectMeta: metav1.ObjectMeta{
 		Name: u.GetName(), Namespace: u.GetNamespace(), UID: u.GetUID(), ResourceVersion: u.GetResourceVersion(),
 	}, at: now}
-	f, keep, err := src.Mapper.Map(ctx, u.Object)
+	f, keep, err := src.Mapper.Map(ctx, u.Object, mapping.Source{Namespace: src.Namespace, Name: src.Name, AnyNamespace: !tenant})
 	switch {
 	case err != nil:
-		m.err = fmt.Errorf("mapping %s: %w", objectKey(u), err)
+		m.err = fmt.Errorf("%s: %w", objectKey(u), err)
 		return m
 	case !keep:
 		m.dropped = true
 		return m
 	}
-	f.Source = src.Name
 	if f.Resource == nil {
 		f.Resource = &zenv1.ResourceRef{APIVersion: u.GetAPIVersion(), Kind: u.GetKind(), Name: u.GetName(), Namespace: u.GetNamespace()}
+		if !tenant && u.GetNamespace() != "" {
+			f.EventNamespace = u.GetNamespace()
+		}
 	}
 	if f.DetectedAt.IsZero() {
 		f.DetectedAt = now
-	}
-	if tenant && f.Resource.Namespace != src.Namespace {
-		m.err = fmt.Errorf("%s: %w (%q): a source in namespace %s makes findings only about resources in %s",
-			objectKey(u), errOtherNamespace, f.Resource.Namespace, src.Namespace, src.Namespace)
-		return m
 	}
 	m.found = []finding.Finding{f}
 	return m
 }
 
-// reason is the metric label for m's error.
+// reason is the metric label for m's error: the mapping's reason.
 func (m *mapped) reason() string {
-	if errors.Is(m.err, errOtherNamespace) {
-		return reasonOtherNamespace
+	var me *mapping.Error
+	if errors.As(m.err, &me) {
+		return me.Reason
 	}
-	return reasonMapping
+	return mapping.ReasonEval
 }
 
 // findings returns a copy of m's findings: the Watcher stamps their origin

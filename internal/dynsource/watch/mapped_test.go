@@ -2,7 +2,6 @@ package watch
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +11,7 @@ import (
 	zenv1 "github.com/kube-zen/zen-watcher/api/v1"
 	"github.com/kube-zen/zen-watcher/api/v1alpha1"
 	"github.com/kube-zen/zen-watcher/internal/finding"
+	"github.com/kube-zen/zen-watcher/internal/mapping"
 )
 
 func configMap(ns, name string, data map[string]any) *unstructured.Unstructured {
@@ -23,29 +23,28 @@ func configMap(ns, name string, data map[string]any) *unstructured.Unstructured 
 	}}
 }
 
-// dataMapper maps data.severity; "none" is dropped, "fail" is an error,
-// and data.ns, when set, is the resource's namespace.
-var dataMapper = MapperFunc(func(_ context.Context, o map[string]any) (finding.Finding, bool, error) {
-	sev, _, _ := unstructured.NestedString(o, "data", "severity")
-	switch sev {
-	case "none":
-		return finding.Finding{}, false, nil
-	case "fail":
-		return finding.Finding{}, false, errors.New("no such key: severity")
+// dataMapping maps data.severity, drops "none"; with ns, the resource is
+// a Pod in data.ns.
+func dataMapping(t testing.TB, ns bool) *mapping.Program {
+	t.Helper()
+	m := v1alpha1.Mapping{Severity: `object.data.severity`, Category: `"compliance"`, EventType: `"config-check"`,
+		DedupKey: `object.metadata.name`, Filter: `object.data.severity != "none"`}
+	if ns {
+		m.Resource = `{"kind": "Pod", "name": "p", "namespace": object.data.ns}`
 	}
-	f := finding.Finding{Source: "ignored", Severity: zenv1.Severity(sev), DedupKey: "k"}
-	if ns, ok, _ := unstructured.NestedString(o, "data", "ns"); ok {
-		f.Resource = &zenv1.ResourceRef{Kind: "Pod", Name: "p", Namespace: ns}
+	p, err := mapping.Compile(m, mapping.VarObject)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return f, true, nil
-})
+	return p
+}
 
 func TestMapObject(t *testing.T) {
 	now := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
-	src := &Source{Namespace: "team-a", Name: "configs", Mapper: dataMapper}
 	for _, tc := range []struct {
 		name     string
 		tenant   bool
+		ns       bool // the mapping names the resource
 		data     map[string]any
 		found    bool
 		dropped  bool
@@ -54,15 +53,17 @@ func TestMapObject(t *testing.T) {
 	}{
 		{name: "defaults to the watched object", tenant: true, data: map[string]any{"severity": "HIGH"}, found: true,
 			resource: zenv1.ResourceRef{APIVersion: "v1", Kind: "ConfigMap", Name: "cm", Namespace: "team-a"}},
-		{name: "the mapping's own resource", tenant: true, data: map[string]any{"severity": "LOW", "ns": "team-a"}, found: true,
+		{name: "the mapping's own resource", tenant: true, ns: true, data: map[string]any{"severity": "LOW", "ns": "team-a"}, found: true,
 			resource: zenv1.ResourceRef{Kind: "Pod", Name: "p", Namespace: "team-a"}},
-		{name: "a tenant naming another namespace", tenant: true, data: map[string]any{"severity": "LOW", "ns": "team-b"}, reason: reasonOtherNamespace},
-		{name: "home may name any namespace", data: map[string]any{"severity": "LOW", "ns": "team-b"}, found: true,
+		{name: "a tenant naming another namespace", tenant: true, ns: true, data: map[string]any{"severity": "LOW", "ns": "team-b"}, reason: mapping.ReasonOtherNamespace},
+		{name: "home may name any namespace", ns: true, data: map[string]any{"severity": "LOW", "ns": "team-b"}, found: true,
 			resource: zenv1.ResourceRef{Kind: "Pod", Name: "p", Namespace: "team-b"}},
 		{name: "filtered", tenant: true, data: map[string]any{"severity": "none"}, dropped: true},
-		{name: "mapping error", tenant: true, data: map[string]any{"severity": "fail"}, reason: reasonMapping},
+		{name: "severity outside the enum", tenant: true, data: map[string]any{"severity": "fail"}, reason: mapping.ReasonUnknownValue},
+		{name: "no severity", tenant: true, data: map[string]any{}, reason: mapping.ReasonEval},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			src := &Source{Namespace: "team-a", Name: "configs", Mapper: dataMapping(t, tc.ns)}
 			m := mapObject(context.Background(), src, tc.tenant, configMap("team-a", "cm", tc.data), now)
 			if m.Name != "cm" || m.Namespace != "team-a" || m.ResourceVersion != "7" || m.UID != "u-1" || m.ManagedFields != nil {
 				t.Errorf("identity: %+v", m.ObjectMeta)
@@ -89,8 +90,11 @@ func TestMapObject(t *testing.T) {
 				return
 			}
 			f := m.findings()[0]
-			if f.Source != "configs" || !f.DetectedAt.Equal(now) || f.Resource == nil || *f.Resource != tc.resource {
-				t.Errorf("finding: source %q detected %v resource %+v", f.Source, f.DetectedAt, f.Resource)
+			if f.Source != "configs" || f.DedupKey != "team-a/configs/cm" || f.Resource == nil || *f.Resource != tc.resource {
+				t.Errorf("finding: source %q key %q resource %+v", f.Source, f.DedupKey, f.Resource)
+			}
+			if f.EventNamespace != tc.resource.Namespace {
+				t.Errorf("written in %q, want the resource's namespace %q", f.EventNamespace, tc.resource.Namespace)
 			}
 		})
 	}
@@ -99,7 +103,7 @@ func TestMapObject(t *testing.T) {
 // A copy goes to the Watcher, which stamps origins: the cached mapping
 // stays as it was.
 func TestFindingsAreCopied(t *testing.T) {
-	m := mapObject(context.Background(), &Source{Namespace: "ns", Name: "s", Mapper: dataMapper}, false, configMap("ns", "cm", map[string]any{"severity": "HIGH"}), time.Now())
+	m := mapObject(context.Background(), &Source{Namespace: "ns", Name: "s", Mapper: dataMapping(t, false)}, false, configMap("ns", "cm", map[string]any{"severity": "HIGH"}), time.Now())
 	fs := m.findings()
 	fs[0].Origin = finding.Origin{Scope: "x", Object: "y"}
 	if !m.found[0].Origin.IsZero() {
