@@ -9,6 +9,7 @@ import (
 	zenv1 "github.com/kube-zen/zen-watcher/api/v1"
 	"github.com/kube-zen/zen-watcher/internal/finding"
 	"github.com/kube-zen/zen-watcher/internal/source"
+	"github.com/kube-zen/zen-watcher/internal/source/fields"
 )
 
 // Identity of policy report findings.
@@ -45,8 +46,8 @@ func Findings(u *unstructured.Unstructured, results []string, now time.Time) (Re
 	if u == nil || u.Object == nil {
 		return Result{}, source.Errorf(source.ReasonNoPayload, "reading %s report: no object", SourceName)
 	}
-	d := source.NewDecoder(SourceName, u.GetKind()+" "+u.GetNamespace()+"/"+u.GetName())
-	top := source.Root(u.Object)
+	d := fields.NewDecoder(SourceName, u.GetKind()+" "+u.GetNamespace()+"/"+u.GetName())
+	top := fields.Root(u.Object)
 	scope, scoped := readRef(d, d.Object(top, "scope"))
 	if scope.Namespace == "" {
 		// A PolicyReport's scope lives in the report's namespace; a

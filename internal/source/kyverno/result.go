@@ -6,7 +6,7 @@ import (
 
 	zenv1 "github.com/kube-zen/zen-watcher/api/v1"
 	"github.com/kube-zen/zen-watcher/internal/finding"
-	"github.com/kube-zen/zen-watcher/internal/source"
+	"github.com/kube-zen/zen-watcher/internal/source/fields"
 )
 
 // maxSeconds is 9999-12-31T23:59:59Z, the last time a ZenAgentEvent can
@@ -27,7 +27,7 @@ type result struct {
 
 // readResult reads every member Findings uses, whether or not the result
 // is selected, so that a wrong type is an error whatever the outcome.
-func readResult(d *source.Decoder, n source.Node, now time.Time) result {
+func readResult(d *fields.Decoder, n fields.Node, now time.Time) result {
 	x := result{
 		outcomeWord: d.Text(n, "result"),
 		policy:      d.String(n, "policy"),
@@ -59,7 +59,7 @@ func readResult(d *source.Decoder, n source.Node, now time.Time) result {
 
 // readRef reads an object reference (a scope or a resources entry) and
 // tells whether it names an object.
-func readRef(d *source.Decoder, n source.Node) (zenv1.ResourceRef, bool) {
+func readRef(d *fields.Decoder, n fields.Node) (zenv1.ResourceRef, bool) {
 	ref := zenv1.ResourceRef{
 		APIVersion: d.String(n, "apiVersion"),
 		Kind:       d.String(n, "kind"),

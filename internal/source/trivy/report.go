@@ -10,6 +10,7 @@ import (
 	zenv1 "github.com/kube-zen/zen-watcher/api/v1"
 	"github.com/kube-zen/zen-watcher/internal/finding"
 	"github.com/kube-zen/zen-watcher/internal/source"
+	"github.com/kube-zen/zen-watcher/internal/source/fields"
 )
 
 // Labels trivy-operator sets on every report to name what it scanned.
@@ -48,8 +49,8 @@ type Result struct {
 
 // subject is what every finding of one report shares.
 type subject struct {
-	dec        *source.Decoder
-	report     source.Node
+	dec        *fields.Decoder
+	report     fields.Node
 	resource   *zenv1.ResourceRef // nil when the labels do not name one
 	namespace  string
 	kind, name string
@@ -68,8 +69,8 @@ func readSubject(u *unstructured.Unstructured, min zenv1.Severity, now time.Time
 		return nil, errors.New("trivy: minimum severity " + string(min) + " is not on the scale")
 	}
 	reportKind := u.GetKind()
-	s := &subject{dec: source.NewDecoder(SourceName, reportKind+" "+u.GetNamespace()+"/"+u.GetName())}
-	top := source.Root(u.Object)
+	s := &subject{dec: fields.NewDecoder(SourceName, reportKind+" "+u.GetNamespace()+"/"+u.GetName())}
+	top := fields.Root(u.Object)
 	labels := s.dec.Object(s.dec.Object(top, "metadata"), "labels")
 	s.kind = s.dec.String(labels, LabelResourceKind)
 	s.name = s.dec.String(labels, LabelResourceName)
@@ -100,7 +101,7 @@ func readSubject(u *unstructured.Unstructured, min zenv1.Severity, now time.Time
 // detectedAt is the report's updateTimestamp, else the object's
 // creationTimestamp, else now: the time Trivy scanned is the best evidence
 // of when a finding was seen, and now the worst.
-func detectedAt(d *source.Decoder, report source.Node, u *unstructured.Unstructured, now time.Time) time.Time {
+func detectedAt(d *fields.Decoder, report fields.Node, u *unstructured.Unstructured, now time.Time) time.Time {
 	if t, err := time.Parse(time.RFC3339, d.String(report, "updateTimestamp")); err == nil {
 		return t
 	}

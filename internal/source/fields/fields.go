@@ -1,10 +1,12 @@
-package source
+package fields
 
 import (
 	"encoding/json"
 	"fmt"
 	"math"
 	"strconv"
+
+	"github.com/kube-zen/zen-watcher/internal/source"
 )
 
 // Node is one JSON object inside a decoded payload, with its path for
@@ -80,13 +82,13 @@ func NewDecoder(tool, what string) *Decoder {
 	return &Decoder{tool: tool, what: what}
 }
 
-// Err is the first wrong type met, as a ParseError with ReasonWrongType,
-// or nil.
+// Err is the first wrong type met, as a *source.ParseError with
+// source.ReasonWrongType, or nil.
 func (d *Decoder) Err() error { return d.err }
 
 func (d *Decoder) wrongType(path string, v any, want string) {
 	if d.err == nil {
-		d.err = Errorf(ReasonWrongType, "reading %s %s: %s is %s, want %s",
+		d.err = source.Errorf(source.ReasonWrongType, "reading %s %s: %s is %s, want %s",
 			d.tool, d.what, path, describe(v), want)
 	}
 }

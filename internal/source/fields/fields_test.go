@@ -1,10 +1,12 @@
-package source
+package fields
 
 import (
 	"encoding/json"
 	"errors"
 	"reflect"
 	"testing"
+
+	"github.com/kube-zen/zen-watcher/internal/source"
 )
 
 // payload is a report as the API server's decoder gives it: int64 for
@@ -175,9 +177,9 @@ func TestDecoder(t *testing.T) {
 			if got, want := err.Error(), prefix+tt.wantErr; got != want {
 				t.Errorf("error\n got %q\nwant %q", got, want)
 			}
-			var pe *ParseError
-			if !errors.As(err, &pe) || pe.Reason != ReasonWrongType {
-				t.Errorf("error %v is not a ParseError of reason %s", err, ReasonWrongType)
+			var pe *source.ParseError
+			if !errors.As(err, &pe) || pe.Reason != source.ReasonWrongType {
+				t.Errorf("error %v is not a ParseError of reason %s", err, source.ReasonWrongType)
 			}
 		})
 	}
