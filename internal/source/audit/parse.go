@@ -12,6 +12,7 @@ import (
 	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/kube-zen/zen-watcher/internal/source"
+	"github.com/kube-zen/zen-watcher/internal/source/jsonerr"
 )
 
 // SourceName is the source label and object name prefix of audit findings.
@@ -78,7 +79,7 @@ type parse struct {
 // neither an EventList nor an Event (unknown-shape), or whose kind,
 // apiVersion or items member has the wrong type (wrong-type).
 func (p *Parser) Parse(body []byte, now time.Time) (source.Batch, error) {
-	switch source.FirstByte(body) {
+	switch jsonerr.FirstByte(body) {
 	case 0:
 		return source.Batch{}, source.Errorf(source.ReasonNoPayload, "parsing %s events: the body is empty; want %s", SourceName, want)
 	case '{':
@@ -86,7 +87,7 @@ func (p *Parser) Parse(body []byte, now time.Time) (source.Batch, error) {
 		return source.Batch{}, source.Errorf(source.ReasonUnknownShape,
 			"parsing %s JSON: top level is an array; want %s", SourceName, want)
 	default:
-		return source.Batch{}, source.TopLevelError(SourceName, body, want)
+		return source.Batch{}, jsonerr.TopLevel(SourceName, body, want)
 	}
 	// Duplicate names are allowed while walking, so that one inside an
 	// item costs that item only: decode, with the defaults, rejects it.

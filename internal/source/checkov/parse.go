@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 
 	"github.com/kube-zen/zen-watcher/internal/source"
+	"github.com/kube-zen/zen-watcher/internal/source/jsonerr"
 )
 
 // Report is the failed checks of one checkov run, over all its frameworks.
@@ -70,19 +71,19 @@ type failedCheck struct {
 // error is a *source.ParseError.
 func Parse(data []byte) (Report, error) {
 	var blocks []block
-	switch source.FirstByte(data) {
+	switch jsonerr.FirstByte(data) {
 	case '{':
 		var b block
 		if err := json.Unmarshal(data, &b); err != nil {
-			return Report{}, source.JSONError(SourceName, err)
+			return Report{}, jsonerr.Explain(SourceName, err)
 		}
 		blocks = []block{b}
 	case '[':
 		if err := json.Unmarshal(data, &blocks); err != nil {
-			return Report{}, source.JSONError(SourceName, err)
+			return Report{}, jsonerr.Explain(SourceName, err)
 		}
 	default:
-		return Report{}, source.TopLevelError(SourceName, data, "a framework object or an array of them")
+		return Report{}, jsonerr.TopLevel(SourceName, data, "a framework object or an array of them")
 	}
 	for i := range blocks {
 		if !blocks[i].known() {

@@ -9,6 +9,7 @@ import (
 	zenv1 "github.com/kube-zen/zen-watcher/api/v1"
 	"github.com/kube-zen/zen-watcher/internal/finding"
 	"github.com/kube-zen/zen-watcher/internal/source"
+	"github.com/kube-zen/zen-watcher/internal/source/jsonerr"
 )
 
 // Identity of Falco findings.
@@ -75,7 +76,7 @@ func NewParser(minPriority Priority) *Parser {
 // one rejected item, and the caller decides the status.
 func (p *Parser) Parse(body []byte, now time.Time) (source.Batch, error) {
 	var b source.Batch
-	first := source.FirstByte(body)
+	first := jsonerr.FirstByte(body)
 	if first == 0 {
 		return b, source.Errorf(source.ReasonNoPayload, "parsing %s alerts: the body is empty; want %s", SourceName, want)
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 
 	"github.com/kube-zen/zen-watcher/internal/source"
+	"github.com/kube-zen/zen-watcher/internal/source/jsonerr"
 )
 
 // Report is what one kube-bench run says, flattened to one entry per check.
@@ -81,7 +82,7 @@ type check struct {
 // a *source.ParseError.
 func Parse(data []byte) (Report, error) {
 	var controls []control
-	switch source.FirstByte(data) {
+	switch jsonerr.FirstByte(data) {
 	case '{':
 		// Controls starts out pointing at controls, so one decoding pass
 		// tells the three cases apart: a missing member leaves the pointer
@@ -89,7 +90,7 @@ func Parse(data []byte) (Report, error) {
 		// pointer to nil; an array, even [], fills controls non-nil.
 		doc := document{Controls: &controls}
 		if err := json.Unmarshal(data, &doc); err != nil {
-			return Report{}, source.JSONError(SourceName, err)
+			return Report{}, jsonerr.Explain(SourceName, err)
 		}
 		switch {
 		case doc.Controls == nil:
@@ -104,10 +105,10 @@ func Parse(data []byte) (Report, error) {
 		}
 	case '[':
 		if err := json.Unmarshal(data, &controls); err != nil {
-			return Report{}, source.JSONError(SourceName, err)
+			return Report{}, jsonerr.Explain(SourceName, err)
 		}
 	default:
-		return Report{}, source.TopLevelError(SourceName, data, "an object with Controls or an array of controls")
+		return Report{}, jsonerr.TopLevel(SourceName, data, "an object with Controls or an array of controls")
 	}
 	return flatten(controls), nil
 }

@@ -1,32 +1,34 @@
-package source
+package jsonerr
 
 import (
 	"bytes"
 	"encoding/json"
 	"errors"
 	"reflect"
+
+	"github.com/kube-zen/zen-watcher/internal/source"
 )
 
-// JSONError turns an encoding/json error from parsing a tool's output into
-// a *ParseError. A type error means the keys were right and a value had the
+// Explain turns an encoding/json error from parsing a tool's output into
+// a *source.ParseError. A type error means the keys were right and a value had the
 // wrong JSON type; anything else means the bytes were not JSON at all
 // (encoding/json checks syntax, depth included, before it decodes anything).
-func JSONError(tool string, err error) error {
+func Explain(tool string, err error) error {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
 		field := te.Field
 		if field == "" {
 			field = "top-level array element"
 		}
-		return Errorf(ReasonWrongType,
+		return source.Errorf(source.ReasonWrongType,
 			"parsing %s JSON: %s at byte %d is a JSON %s, want %s: %w",
 			tool, field, te.Offset, te.Value, jsonKind(te.Type), err)
 	}
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
-		return Errorf(ReasonInvalidJSON, "parsing %s JSON at byte %d: %w", tool, se.Offset, err)
+		return source.Errorf(source.ReasonInvalidJSON, "parsing %s JSON at byte %d: %w", tool, se.Offset, err)
 	}
-	return Errorf(ReasonInvalidJSON, "parsing %s JSON: %w", tool, err)
+	return source.Errorf(source.ReasonInvalidJSON, "parsing %s JSON: %w", tool, err)
 }
 
 // jsonKind names a Go type by the JSON type that decodes into it, so that
@@ -77,14 +79,14 @@ func DescribeTop(data []byte) string {
 	}
 }
 
-// TopLevelError explains data whose top level is neither an object nor an
+// TopLevel explains data whose top level is neither an object nor an
 // array: broken JSON (invalid-json) or well-formed JSON of the wrong kind,
 // a string, a number or null (unknown-shape). The fix for each differs, so
 // the two are told apart. want says what tool's output should be.
-func TopLevelError(tool string, data []byte, want string) error {
+func TopLevel(tool string, data []byte, want string) error {
 	if !json.Valid(data) {
 		var v any
-		return JSONError(tool, json.Unmarshal(data, &v))
+		return Explain(tool, json.Unmarshal(data, &v))
 	}
-	return Errorf(ReasonUnknownShape, "parsing %s JSON: top level is %s, want %s", tool, DescribeTop(data), want)
+	return source.Errorf(source.ReasonUnknownShape, "parsing %s JSON: top level is %s, want %s", tool, DescribeTop(data), want)
 }
