@@ -24,13 +24,14 @@ import (
 	"github.com/kube-zen/zen-watcher/internal/source/kyverno"
 	"github.com/kube-zen/zen-watcher/internal/source/reports"
 	"github.com/kube-zen/zen-watcher/internal/source/trivy"
+	"github.com/kube-zen/zen-watcher/internal/source/watch"
 	"github.com/kube-zen/zen-watcher/internal/tools"
 )
 
 // Sources are the daemon's pull sources and tool detection, built but not
 // yet started.
 type Sources struct {
-	configMaps  []*source.Watcher
+	configMaps  []*watch.Watcher
 	reports     *reports.Manager
 	Detector    *tools.Detector
 	broadcaster events.EventBroadcaster
@@ -63,7 +64,7 @@ func NewSources(cfg config.Config, rc *rest.Config, submit source.Submitter, reg
 	}
 	b := events.NewBroadcaster(&events.EventSinkImpl{Interface: cs.EventsV1()})
 	recorder := b.NewRecorder(clientgoscheme.Scheme, "zen-watcher")
-	m := source.NewMetrics(reg)
+	m := watch.NewMetrics(reg)
 	s := &Sources{broadcaster: b, cfg: cfg}
 	for _, tool := range []configmap.Tool{
 		kubebench.ConfigMapTool(cfg.ToolNamespaces.KubeBench, cfg.KubeBenchSelector, cfg.KubeBenchResults),
@@ -103,7 +104,7 @@ func (s *Sources) Run(ctx context.Context) {
 }
 
 // Statuses reports the state of every pull source.
-func (s *Sources) Statuses() []source.Status {
+func (s *Sources) Statuses() []watch.Status {
 	out := s.reports.Statuses()
 	for _, w := range s.configMaps {
 		out = append(out, w.State())
@@ -113,20 +114,20 @@ func (s *Sources) Statuses() []source.Status {
 
 // Status reports the state of one pull source; ok is false for a name no
 // pull source has.
-func (s *Sources) Status(name string) (st source.Status, ok bool) {
+func (s *Sources) Status(name string) (st watch.Status, ok bool) {
 	for _, st := range s.Statuses() {
 		if st.Source == name {
 			return st, true
 		}
 	}
-	return source.Status{}, false
+	return watch.Status{}, false
 }
 
 // HasSynced reports whether every source has loaded its first lists or
 // reported that it cannot.
 func (s *Sources) HasSynced() bool {
 	for _, st := range s.Statuses() {
-		if st.State == source.StateSyncing {
+		if st.State == watch.StateSyncing {
 			return false
 		}
 	}

@@ -1,7 +1,9 @@
-// Package source holds what every source shares: the Submitter findings go
-// to, the parse error that names why a payload was refused, the Decoder
-// that reads members of an unstructured report and names the first one of
-// the wrong JSON type, and the Tracker that turns successive versions of a
-// report into appearances and resolutions. Each tool has its own
-// subpackage.
+// Package source is the contract every source keeps: the Submitter
+// findings go to, the ParseError whose reason says why a payload was
+// refused, and the Batch a push source's parser makes of one request
+// body. Each tool has its own subpackage; what several of them share has
+// a named package beside them: fields (type-checked reading of
+// unstructured payloads), jsonerr (why bytes are not a tool's JSON) and
+// watch (the informer-fed watcher of the pull sources, its tracker and
+// state).
 package source

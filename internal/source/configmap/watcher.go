@@ -14,6 +14,7 @@ import (
 
 	"github.com/kube-zen/zen-watcher/internal/finding"
 	"github.com/kube-zen/zen-watcher/internal/source"
+	"github.com/kube-zen/zen-watcher/internal/source/watch"
 )
 
 // Tool says where one tool's ConfigMaps are and how they become findings.
@@ -30,7 +31,7 @@ type Tool struct {
 
 // New builds the watcher of one tool's result ConfigMaps; call Run. stored
 // is where the watcher rebuilds what it knows from when it starts.
-func New(tool Tool, client kubernetes.Interface, submit source.Submitter, stored source.StoredFindings, recorder events.EventRecorder, m *source.Metrics, log *slog.Logger) *source.Watcher {
+func New(tool Tool, client kubernetes.Interface, submit source.Submitter, stored watch.StoredFindings, recorder events.EventRecorder, m *watch.Metrics, log *slog.Logger) *watch.Watcher {
 	inf := coreinformers.NewFilteredConfigMapInformer(client, tool.Namespace, 0, cache.Indexers{}, func(o *metav1.ListOptions) {
 		o.LabelSelector = tool.Selector
 	})
@@ -42,13 +43,13 @@ func New(tool Tool, client kubernetes.Interface, submit source.Submitter, stored
 	})
 	r := &reader{tool: tool, recorder: recorder, metrics: m, log: log.With("source", tool.Name)}
 	log.Info("watching ConfigMaps", "source", tool.Name, "namespace", tool.Namespace, "selector", tool.Selector)
-	return source.NewWatcher(tool.Name, tool.Name+"/configmaps/"+tool.Namespace, inf, r.read, submit, stored, m, log.With("source", tool.Name))
+	return watch.New(tool.Name, tool.Name+"/configmaps/"+tool.Namespace, inf, r.read, submit, stored, m, log.With("source", tool.Name))
 }
 
 type reader struct {
 	tool     Tool
 	recorder events.EventRecorder
-	metrics  *source.Metrics
+	metrics  *watch.Metrics
 	log      *slog.Logger
 }
 

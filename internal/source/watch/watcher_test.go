@@ -1,4 +1,4 @@
-package source
+package watch
 
 import (
 	"context"
@@ -35,7 +35,7 @@ func TestWatcherRunWaitsForItsLastSubmit(t *testing.T) {
 	inf := informers.NewSharedInformerFactory(cs, 0).Core().V1().ConfigMaps().Informer()
 	sub := &slowSubmit{entered: make(chan struct{})}
 	read := func(any, time.Time) ([]finding.Finding, bool) { return []finding.Finding{f("k")}, true }
-	w := NewWatcher("x", "x/configmaps", inf, read, sub, nil, NewMetrics(prometheus.NewRegistry()), slog.New(slog.DiscardHandler))
+	w := New("x", "x/configmaps", inf, read, sub, nil, NewMetrics(prometheus.NewRegistry()), slog.New(slog.DiscardHandler))
 	ctx, cancel := context.WithCancel(context.Background())
 	returned := make(chan struct{})
 	go func() { w.Run(ctx); close(returned) }()

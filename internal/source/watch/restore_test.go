@@ -1,4 +1,4 @@
-package source
+package watch
 
 import (
 	"context"
@@ -111,7 +111,7 @@ func TestRestoreSubmitsOnlyTheDifference(t *testing.T) {
 		}(),
 	}}
 	sub := &recordSubmit{}
-	w := NewWatcher("kube-bench", testScope, inf, read, sub, list, NewMetrics(prometheus.NewRegistry()), slog.New(slog.DiscardHandler))
+	w := New("kube-bench", testScope, inf, read, sub, list, NewMetrics(prometheus.NewRegistry()), slog.New(slog.DiscardHandler))
 	restoreBackoff.Duration = time.Millisecond
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})

@@ -1,4 +1,4 @@
-package source
+package watch
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"k8s.io/client-go/util/workqueue"
 
 	"github.com/kube-zen/zen-watcher/internal/finding"
+	"github.com/kube-zen/zen-watcher/internal/source"
 )
 
 // Reader turns the current version of one watched object into findings.
@@ -32,7 +33,7 @@ type Watcher struct {
 	restored atomic.Bool
 	informer cache.SharedIndexInformer
 	read     Reader
-	submit   Submitter
+	submit   source.Submitter
 	metrics  *Metrics
 	log      *slog.Logger
 	now      func() time.Time
@@ -45,12 +46,12 @@ type Watcher struct {
 	failure *watchFailure
 }
 
-// NewWatcher builds a watcher for the source called name; call Run. scope
+// New builds a watcher for the source called name; call Run. scope
 // names the watched resource among the source's watchers (see
 // finding.Origin). stored, when set, is where Run rebuilds what the
 // watcher knows from; nil starts from nothing, so every object counts as
 // a new version.
-func NewWatcher(name, scope string, informer cache.SharedIndexInformer, read Reader, submit Submitter, stored StoredFindings, m *Metrics, log *slog.Logger) *Watcher {
+func New(name, scope string, informer cache.SharedIndexInformer, read Reader, submit source.Submitter, stored StoredFindings, m *Metrics, log *slog.Logger) *Watcher {
 	w := &Watcher{
 		name: name, scope: scope, stored: stored, informer: informer, read: read, submit: submit, metrics: m, log: log, now: time.Now, tracker: NewTracker(),
 		queue: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
