@@ -15,6 +15,7 @@ import (
 
 	"github.com/kube-zen/zen-watcher/internal/celexpr"
 	"github.com/kube-zen/zen-watcher/internal/source"
+	"github.com/kube-zen/zen-watcher/internal/source/jsonerr"
 )
 
 // MaxItems bounds the items one body may hold: each is mapped and may
@@ -62,7 +63,7 @@ func Decode(body []byte) (any, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	var v any
 	if err := dec.Decode(&v); err != nil {
-		return nil, source.JSONError("body", err)
+		return nil, jsonerr.Explain("body", err)
 	}
 	if dec.More() {
 		return nil, source.Errorf(source.ReasonInvalidJSON, "parsing body JSON: data after the first value")
