@@ -22,7 +22,7 @@ import (
 	"github.com/kube-zen/zen-watcher/internal/leader"
 	"github.com/kube-zen/zen-watcher/internal/retention"
 	"github.com/kube-zen/zen-watcher/internal/server"
-	"github.com/kube-zen/zen-watcher/internal/source/watch"
+	"github.com/kube-zen/zen-watcher/internal/source/watcher"
 	"github.com/kube-zen/zen-watcher/internal/version"
 )
 
@@ -98,7 +98,7 @@ func Run(ctx context.Context, opts Options) error {
 	d.gc = retention.New(d.events.Client, retention.Options{TTL: cfg.EventTTL, MaxEvents: cfg.MaxEvents, MaxStoredBytes: cfg.MaxStoredBytes, Interval: cfg.GCInterval},
 		opts.Registry, log.With("component", "retention"), time.Now)
 	d.gate = leader.NewGate(d.clock.stopping, leader.NewMetrics(opts.Registry), log.With("component", "leader"))
-	opts.Registry.MustRegister(watch.NewUpCollector(d.sourceStatuses))
+	opts.Registry.MustRegister(watcher.NewUpCollector(d.sourceStatuses))
 	d.sources.Detector.SetSourceStatus(d.sourceOfTool)
 	d.cluster = &clusterWatch{discovery: disc, readiness: d.ready, interval: cfg.WatchInterval, log: log}
 	if opts.OnEvents != nil {

@@ -19,7 +19,7 @@ import (
 	"github.com/kube-zen/zen-watcher/internal/leader"
 	"github.com/kube-zen/zen-watcher/internal/retention"
 	"github.com/kube-zen/zen-watcher/internal/server"
-	"github.com/kube-zen/zen-watcher/internal/source/watch"
+	"github.com/kube-zen/zen-watcher/internal/source/watcher"
 	"github.com/kube-zen/zen-watcher/internal/version"
 )
 
@@ -224,9 +224,9 @@ func (d *daemon) runRetention(ctx context.Context) {
 func (d *daemon) sourceReady(name string) error {
 	st, _ := d.sources.Status(name)
 	switch st.State {
-	case watch.StateSyncing:
+	case watcher.StateSyncing:
 		return st.Err
-	case watch.StateFailing:
+	case watcher.StateFailing:
 		return health.Degraded(st.Err)
 	}
 	return nil
@@ -249,7 +249,7 @@ func (d *daemon) sourceOfTool(tool string) (state, reason string) {
 
 // sourceStatuses are the states behind zen_watcher_source_up: none on a
 // replica that does not lead.
-func (d *daemon) sourceStatuses() []watch.Status {
+func (d *daemon) sourceStatuses() []watcher.Status {
 	if !d.gate.Leading() {
 		return nil
 	}

@@ -24,14 +24,14 @@ import (
 	"github.com/kube-zen/zen-watcher/internal/source/kyverno"
 	"github.com/kube-zen/zen-watcher/internal/source/reports"
 	"github.com/kube-zen/zen-watcher/internal/source/trivy"
-	"github.com/kube-zen/zen-watcher/internal/source/watch"
+	"github.com/kube-zen/zen-watcher/internal/source/watcher"
 	"github.com/kube-zen/zen-watcher/internal/tools"
 )
 
 // Sources are the daemon's pull sources and tool detection, built but not
 // yet started.
 type Sources struct {
-	configMaps  []*watch.Watcher
+	configMaps  []*watcher.Watcher
 	reports     *reports.Manager
 	Detector    *tools.Detector
 	broadcaster events.EventBroadcaster
@@ -64,7 +64,7 @@ func NewSources(cfg config.Config, rc *rest.Config, submit source.Submitter, reg
 	}
 	b := events.NewBroadcaster(&events.EventSinkImpl{Interface: cs.EventsV1()})
 	recorder := b.NewRecorder(clientgoscheme.Scheme, "zen-watcher")
-	m := watch.NewMetrics(reg)
+	m := watcher.NewMetrics(reg)
 	s := &Sources{broadcaster: b, cfg: cfg}
 	for _, tool := range []configmap.Tool{
 		kubebench.ConfigMapTool(cfg.ToolNamespaces.KubeBench, cfg.KubeBenchSelector, cfg.KubeBenchResults),
@@ -104,7 +104,7 @@ func (s *Sources) Run(ctx context.Context) {
 }
 
 // Statuses reports the state of every pull source.
-func (s *Sources) Statuses() []watch.Status {
+func (s *Sources) Statuses() []watcher.Status {
 	out := s.reports.Statuses()
 	for _, w := range s.configMaps {
 		out = append(out, w.State())
@@ -114,20 +114,20 @@ func (s *Sources) Statuses() []watch.Status {
 
 // Status reports the state of one pull source; ok is false for a name no
 // pull source has.
-func (s *Sources) Status(name string) (st watch.Status, ok bool) {
+func (s *Sources) Status(name string) (st watcher.Status, ok bool) {
 	for _, st := range s.Statuses() {
 		if st.Source == name {
 			return st, true
 		}
 	}
-	return watch.Status{}, false
+	return watcher.Status{}, false
 }
 
 // HasSynced reports whether every source has loaded its first lists or
 // reported that it cannot.
 func (s *Sources) HasSynced() bool {
 	for _, st := range s.Statuses() {
-		if st.State == watch.StateSyncing {
+		if st.State == watcher.StateSyncing {
 			return false
 		}
 	}

@@ -4,6 +4,6 @@
 // body. Each tool has its own subpackage; what several of them share has
 // a named package beside them: fields (type-checked reading of
 // unstructured payloads), jsonerr (why bytes are not a tool's JSON) and
-// watch (the informer-fed watcher of the pull sources, its tracker and
+// watcher (the informer-fed watcher of the pull sources, its tracker and
 // state).
 package source

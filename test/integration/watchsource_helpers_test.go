@@ -20,7 +20,7 @@ import (
 	"github.com/kube-zen/zen-watcher/api/v1alpha1"
 	"github.com/kube-zen/zen-watcher/internal/dynsource/watch"
 	"github.com/kube-zen/zen-watcher/internal/eventindex"
-	"github.com/kube-zen/zen-watcher/internal/source"
+	"github.com/kube-zen/zen-watcher/internal/source/watcher"
 )
 
 // watchRunner is a watch source runner on the shared API server, feeding a
@@ -52,7 +52,7 @@ func startWatchRunner(t *testing.T, rc *rest.Config, home string) *watchRunner {
 	reg := prometheus.NewRegistry()
 	r := watch.New(watch.Options{
 		Discovery: disc, Dynamic: dyn, HomeNamespace: home, Pipeline: p.Pipeline, Stored: stored,
-		Metrics: source.NewMetrics(reg), Log: testLogger(t),
+		Metrics: watcher.NewMetrics(reg), Log: testLogger(t),
 		Backoff:        wait.Backoff{Duration: 200 * time.Millisecond, Factor: 2, Cap: time.Second},
 		StatusInterval: 200 * time.Millisecond,
 	})

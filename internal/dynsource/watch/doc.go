@@ -1,7 +1,7 @@
 // Package watch runs the watch sources of ZenSources: for each, a dynamic
 // informer on the kind the source names, resolved through discovery, whose
 // objects are mapped into findings. It reuses the pull sources' machinery
-// (source.Watcher: a work queue, a Tracker that turns versions into
+// (watcher.Watcher: a work queue, a Tracker that turns versions into
 // occurrences and resolutions, and a rebuild from the stored events at
 // start), so a watch source survives a restart or a failover the way the
 // built-in pull sources do.

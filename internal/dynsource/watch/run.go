@@ -20,7 +20,7 @@ import (
 
 	"github.com/kube-zen/zen-watcher/api/v1alpha1"
 	"github.com/kube-zen/zen-watcher/internal/finding"
-	"github.com/kube-zen/zen-watcher/internal/source"
+	"github.com/kube-zen/zen-watcher/internal/source/watcher"
 )
 
 // run runs one source until ctx ends: it checks what the source may watch,
@@ -119,7 +119,7 @@ func (r *Runner) watch(ctx context.Context, s *state, gvr schema.GroupVersionRes
 	// The scope is the ZenSource itself: when its spec changes, a rebuild
 	// resolves what the old spec found and the new one does not.
 	scope := "zensource/" + src.Namespace + "/" + src.Name
-	w := source.NewWatcher(src.Name, scope, inf, r.reader(s, wlog), &countingSubmitter{pipeline: r.opts.Pipeline, counters: s.counters},
+	w := watcher.New(src.Name, scope, inf, r.reader(s, wlog), &countingSubmitter{pipeline: r.opts.Pipeline, counters: s.counters},
 		r.opts.Stored, r.opts.Metrics, wlog)
 	goneCh := make(chan struct{}, 1)
 	w.OnWatchError(func(err error) {
@@ -147,7 +147,7 @@ func (r *Runner) watch(ctx context.Context, s *state, gvr schema.GroupVersionRes
 }
 
 // reader hands the Watcher the findings mapped into the cache, and counts.
-func (r *Runner) reader(s *state, log *slog.Logger) source.Reader {
+func (r *Runner) reader(s *state, log *slog.Logger) watcher.Reader {
 	errLog := rate.NewLimiter(rate.Every(10*time.Second), 1) // one warning per 10s per source
 	return func(obj any, _ time.Time) ([]finding.Finding, bool) {
 		m, ok := obj.(*mapped)

@@ -17,7 +17,7 @@ import (
 	"k8s.io/client-go/dynamic"
 
 	"github.com/kube-zen/zen-watcher/api/v1alpha1"
-	"github.com/kube-zen/zen-watcher/internal/source"
+	"github.com/kube-zen/zen-watcher/internal/source/watcher"
 )
 
 // Source is one ZenSource with a watch, as the runner needs it.
@@ -44,8 +44,8 @@ type Options struct {
 	HomeNamespace string
 	Pipeline      Pipeline
 	// Stored is where a watch rebuilds, when it starts, what it knows.
-	Stored  source.StoredFindings
-	Metrics *source.Metrics
+	Stored  watcher.StoredFindings
+	Metrics *watcher.Metrics
 	Log     *slog.Logger
 	// OnChange hears of each source whose Status changed; at most once per
 	// StatusInterval for counters. It must not block.

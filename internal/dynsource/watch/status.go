@@ -10,7 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kube-zen/zen-watcher/api/v1alpha1"
-	"github.com/kube-zen/zen-watcher/internal/source"
+	"github.com/kube-zen/zen-watcher/internal/source/watcher"
 )
 
 // Reasons of a watch source's Ready condition besides those of v1alpha1.
@@ -72,9 +72,9 @@ type state struct {
 
 	mu       sync.Mutex
 	cond     condition
-	watcher  *source.Watcher // while a watch runs
-	resource string          // what it watches, for messages
-	notified *Status         // the status the last OnChange was for
+	watcher  *watcher.Watcher // while a watch runs
+	resource string           // what it watches, for messages
+	notified *Status          // the status the last OnChange was for
 }
 
 func (s *state) set(ready metav1.ConditionStatus, reason, message string) {
@@ -83,7 +83,7 @@ func (s *state) set(ready metav1.ConditionStatus, reason, message string) {
 	s.mu.Unlock()
 }
 
-func (s *state) setWatcher(w *source.Watcher, resource string) {
+func (s *state) setWatcher(w *watcher.Watcher, resource string) {
 	s.mu.Lock()
 	s.watcher, s.resource = w, resource
 	s.mu.Unlock()
@@ -112,7 +112,7 @@ func (s *state) status() Status {
 // watchCondition reads a running watch's state. A failing list or watch
 // is retried by the informer with backoff, so each of these recovers by
 // itself once its cause is gone (a role granted, a CRD fixed).
-func watchCondition(w *source.Watcher, resource string) condition {
+func watchCondition(w *watcher.Watcher, resource string) condition {
 	synced, err := w.Status()
 	switch {
 	case err != nil && apierrors.IsForbidden(err):

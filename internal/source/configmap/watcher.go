@@ -14,7 +14,7 @@ import (
 
 	"github.com/kube-zen/zen-watcher/internal/finding"
 	"github.com/kube-zen/zen-watcher/internal/source"
-	"github.com/kube-zen/zen-watcher/internal/source/watch"
+	"github.com/kube-zen/zen-watcher/internal/source/watcher"
 )
 
 // Tool says where one tool's ConfigMaps are and how they become findings.
@@ -31,7 +31,7 @@ type Tool struct {
 
 // New builds the watcher of one tool's result ConfigMaps; call Run. stored
 // is where the watcher rebuilds what it knows from when it starts.
-func New(tool Tool, client kubernetes.Interface, submit source.Submitter, stored watch.StoredFindings, recorder events.EventRecorder, m *watch.Metrics, log *slog.Logger) *watch.Watcher {
+func New(tool Tool, client kubernetes.Interface, submit source.Submitter, stored watcher.StoredFindings, recorder events.EventRecorder, m *watcher.Metrics, log *slog.Logger) *watcher.Watcher {
 	inf := coreinformers.NewFilteredConfigMapInformer(client, tool.Namespace, 0, cache.Indexers{}, func(o *metav1.ListOptions) {
 		o.LabelSelector = tool.Selector
 	})
@@ -43,13 +43,13 @@ func New(tool Tool, client kubernetes.Interface, submit source.Submitter, stored
 	})
 	r := &reader{tool: tool, recorder: recorder, metrics: m, log: log.With("source", tool.Name)}
 	log.Info("watching ConfigMaps", "source", tool.Name, "namespace", tool.Namespace, "selector", tool.Selector)
-	return watch.New(tool.Name, tool.Name+"/configmaps/"+tool.Namespace, inf, r.read, submit, stored, m, log.With("source", tool.Name))
+	return watcher.New(tool.Name, tool.Name+"/configmaps/"+tool.Namespace, inf, r.read, submit, stored, m, log.With("source", tool.Name))
 }
 
 type reader struct {
 	tool     Tool
 	recorder events.EventRecorder
-	metrics  *watch.Metrics
+	metrics  *watcher.Metrics
 	log      *slog.Logger
 }
 

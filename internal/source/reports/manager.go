@@ -21,7 +21,7 @@ import (
 
 	"github.com/kube-zen/zen-watcher/internal/finding"
 	"github.com/kube-zen/zen-watcher/internal/source"
-	"github.com/kube-zen/zen-watcher/internal/source/watch"
+	"github.com/kube-zen/zen-watcher/internal/source/watcher"
 )
 
 // Kind is one report resource and how its objects become findings.
@@ -46,8 +46,8 @@ type Manager struct {
 	namespace string
 	interval  time.Duration
 	submit    source.Submitter
-	stored    watch.StoredFindings
-	metrics   *watch.Metrics
+	stored    watcher.StoredFindings
+	metrics   *watcher.Metrics
 	log       *slog.Logger
 	recheck   chan struct{}
 
@@ -57,7 +57,7 @@ type Manager struct {
 }
 
 type running struct {
-	watcher *watch.Watcher
+	watcher *watcher.Watcher
 	stop    context.CancelFunc
 	done    chan struct{}
 }
@@ -66,7 +66,7 @@ type running struct {
 // all namespaces); interval is how often discovery is asked; each informer's
 // watcher rebuilds what it knows from stored when it starts.
 func New(kinds []Kind, disc discovery.DiscoveryInterface, dyn dynamic.Interface, namespace string, interval time.Duration,
-	submit source.Submitter, stored watch.StoredFindings, m *watch.Metrics, log *slog.Logger) *Manager {
+	submit source.Submitter, stored watcher.StoredFindings, m *watcher.Metrics, log *slog.Logger) *Manager {
 	return &Manager{kinds: kinds, discovery: disc, dynamic: dyn, namespace: namespace, interval: interval, submit: submit, stored: stored,
 		metrics: m, log: log, recheck: make(chan struct{}, 1), running: map[schema.GroupVersionResource]*running{}}
 }
@@ -163,7 +163,7 @@ func (m *Manager) start(ctx context.Context, k Kind) {
 	// The scope names what this watcher answers for: a rebuild resolves
 	// only events read from objects it can see.
 	scope := k.Tool + "/" + k.GVR.GroupResource().String() + "/" + ns
-	r := &running{watcher: watch.New(k.Tool, scope, inf, read, m.submit, m.stored, m.metrics, log), stop: cancel, done: make(chan struct{})}
+	r := &running{watcher: watcher.New(k.Tool, scope, inf, read, m.submit, m.stored, m.metrics, log), stop: cancel, done: make(chan struct{})}
 	// A watch that finds its resource gone asks for a discovery check at
 	// once, so a removed CRD stops its informer instead of looping on errors.
 	r.watcher.OnWatchError(func(err error) {
@@ -233,12 +233,12 @@ func (m *Manager) HasSynced() bool {
 // Statuses reports each tool's state: syncing until discovery has answered
 // and every watch of the tool has listed; failing while one of them fails;
 // not installed when none of its resources is served.
-func (m *Manager) Statuses() []watch.Status {
+func (m *Manager) Statuses() []watcher.Status {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	var out []watch.Status
+	var out []watcher.Status
 	for _, k := range m.kinds {
-		if slices.ContainsFunc(out, func(s watch.Status) bool { return s.Source == k.Tool }) {
+		if slices.ContainsFunc(out, func(s watcher.Status) bool { return s.Source == k.Tool }) {
 			continue
 		}
 		out = append(out, m.status(k.Tool))
@@ -247,9 +247,9 @@ func (m *Manager) Statuses() []watch.Status {
 }
 
 // status combines the watches of one tool; the caller holds m.mu.
-func (m *Manager) status(tool string) watch.Status {
+func (m *Manager) status(tool string) watcher.Status {
 	if !m.reconciled {
-		return watch.Status{Source: tool, State: watch.StateSyncing, Err: errors.New("waiting for discovery to answer")}
+		return watcher.Status{Source: tool, State: watcher.StateSyncing, Err: errors.New("waiting for discovery to answer")}
 	}
 	var watches, missing []string
 	var syncing, failing []string
@@ -264,20 +264,20 @@ func (m *Manager) status(tool string) watch.Status {
 		}
 		watches = append(watches, k.GVR.GroupResource().String())
 		switch st := r.watcher.State(); st.State {
-		case watch.StateFailing:
+		case watcher.StateFailing:
 			failing = append(failing, k.GVR.GroupResource().String()+": "+st.Err.Error())
-		case watch.StateSyncing:
+		case watcher.StateSyncing:
 			syncing = append(syncing, k.GVR.GroupResource().String())
 		}
 	}
 	switch {
 	case len(watches) == 0:
-		return watch.Status{Source: tool, State: watch.StateNotInstalled,
+		return watcher.Status{Source: tool, State: watcher.StateNotInstalled,
 			Err: fmt.Errorf("none of its report resources is served: %s", strings.Join(missing, ", "))}
 	case len(failing) > 0:
-		return watch.Status{Source: tool, State: watch.StateFailing, Err: errors.New(strings.Join(failing, "; "))}
+		return watcher.Status{Source: tool, State: watcher.StateFailing, Err: errors.New(strings.Join(failing, "; "))}
 	case len(syncing) > 0:
-		return watch.Status{Source: tool, State: watch.StateSyncing, Err: fmt.Errorf("loading the first list of %s", strings.Join(syncing, ", "))}
+		return watcher.Status{Source: tool, State: watcher.StateSyncing, Err: fmt.Errorf("loading the first list of %s", strings.Join(syncing, ", "))}
 	}
-	return watch.Status{Source: tool, State: watch.StateWatching}
+	return watcher.Status{Source: tool, State: watcher.StateWatching}
 }

@@ -1,4 +1,4 @@
-package watch
+package watcher
 
 import "github.com/prometheus/client_golang/prometheus"
 
