@@ -3,6 +3,7 @@ package integration
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -29,6 +30,35 @@ type watchRunner struct {
 	*watch.Runner
 	pipeline *running
 	registry *prometheus.Registry
+	counts   *watchCounts
+}
+
+// watchCounts adds up what a runner counts, by source.
+type watchCounts struct {
+	mu sync.Mutex
+	by map[types.NamespacedName]sourceCounts
+}
+
+type sourceCounts struct {
+	received, stored, rejected int64
+	last                       time.Time
+}
+
+func (c *watchCounts) Add(key types.NamespacedName, received, stored, rejected int64, at time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := c.by[key]
+	n.received, n.stored, n.rejected = n.received+received, n.stored+stored, n.rejected+rejected
+	if at.After(n.last) {
+		n.last = at
+	}
+	c.by[key] = n
+}
+
+func (c *watchCounts) of(key types.NamespacedName) sourceCounts {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.by[key]
 }
 
 // startWatchRunner runs a Runner whose watches use rc (the API server's
@@ -50,7 +80,9 @@ func startWatchRunner(t *testing.T, rc *rest.Config, home string) *watchRunner {
 		t.Fatal(err)
 	}
 	reg := prometheus.NewRegistry()
+	counts := &watchCounts{by: map[types.NamespacedName]sourceCounts{}}
 	r := watch.New(watch.Options{
+		Counter: counts,
 		Discovery: disc, Dynamic: dyn, HomeNamespace: home, Pipeline: p.Pipeline, Stored: stored,
 		Metrics: watcher.NewMetrics(reg), Log: testLogger(t),
 		Backoff:        wait.Backoff{Duration: 200 * time.Millisecond, Factor: 2, Cap: time.Second},
@@ -62,7 +94,7 @@ func startWatchRunner(t *testing.T, rc *rest.Config, home string) *watchRunner {
 	// Stopped before the pipeline (cleanups run last first), so the
 	// pipeline drains what the watches submitted.
 	t.Cleanup(func() { cancel(); <-done })
-	return &watchRunner{Runner: r, pipeline: p, registry: reg}
+	return &watchRunner{Runner: r, pipeline: p, registry: reg, counts: counts}
 }
 
 // waitStatus waits until the source's Ready condition has the reason.

@@ -114,9 +114,11 @@ func TestWatchSourceWarningEvents(t *testing.T) {
 		return nil
 	})
 
-	st, _ := r.Status(src.Key())
-	if st.Received < 4 || st.Stored < 4 || st.Dropped < 1 || st.LastEventTime.IsZero() {
-		t.Errorf("counters: %+v", st)
+	if n := r.counts.of(src.Key()); n.received < 4 || n.stored < 4 || n.rejected != 0 || n.last.IsZero() {
+		t.Errorf("counts: %+v", n)
+	}
+	if filtered := counterValue(t, r.registry, "zen_watcher_source_errors_total"); filtered < 1 {
+		t.Errorf("the Warning the filter dropped is not counted")
 	}
 
 	// Restart safety: the Event is deleted while no watch runs; the next
@@ -194,13 +196,13 @@ func TestWatchSourceTenantIsConfined(t *testing.T) {
 		t.Errorf("the resource defaults to the watched object: %+v", ev.Spec.Resource)
 	}
 	eventually(t, "the finding about another namespace rejected", func() error {
-		if st, _ := r.Status(elsewhere.Key()); st.Rejected != 1 || st.Stored != 0 {
-			return fmt.Errorf("%+v", st)
+		if n := r.counts.of(elsewhere.Key()); n.rejected != 1 || n.stored != 0 {
+			return fmt.Errorf("%+v", n)
 		}
 		return nil
 	})
-	if st, _ := r.Status(src.Key()); st.Received != 1 {
-		t.Errorf("the tenant's source read %d objects; only its own namespace's one is visible", st.Received)
+	if n := r.counts.of(src.Key()); n.received != 1 {
+		t.Errorf("the tenant's source read %d objects; only its own namespace's one is visible", n.received)
 	}
 	if evs := sourceEventsIn(t, other, src.Name); len(evs) != 0 {
 		t.Errorf("%d events in the other namespace", len(evs))

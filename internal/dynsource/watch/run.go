@@ -20,6 +20,7 @@ import (
 
 	"github.com/kube-zen/zen-watcher/api/v1alpha1"
 	"github.com/kube-zen/zen-watcher/internal/finding"
+	"github.com/kube-zen/zen-watcher/internal/mapping"
 	"github.com/kube-zen/zen-watcher/internal/source/watcher"
 )
 
@@ -119,7 +120,7 @@ func (r *Runner) watch(ctx context.Context, s *state, gvr schema.GroupVersionRes
 	// The scope is the ZenSource itself: when its spec changes, a rebuild
 	// resolves what the old spec found and the new one does not.
 	scope := "zensource/" + src.Namespace + "/" + src.Name
-	w := watcher.New(src.Name, scope, inf, r.reader(s, wlog), &countingSubmitter{pipeline: r.opts.Pipeline, counters: s.counters},
+	w := watcher.New(src.Name, scope, inf, r.reader(s, wlog), &countingSubmitter{pipeline: r.opts.Pipeline, key: src.Key(), counter: r.opts.Counter},
 		r.opts.Stored, r.opts.Metrics, wlog)
 	goneCh := make(chan struct{}, 1)
 	w.OnWatchError(func(err error) {
@@ -146,19 +147,19 @@ func (r *Runner) watch(ctx context.Context, s *state, gvr schema.GroupVersionRes
 	return gone
 }
 
-// reader hands the Watcher the findings mapped into the cache, and counts.
+// reader hands the Watcher the findings mapped into the cache, and counts
+// each version read: received, and rejected or filtered.
 func (r *Runner) reader(s *state, log *slog.Logger) watcher.Reader {
 	errLog := rate.NewLimiter(rate.Every(10*time.Second), 1) // one warning per 10s per source
+	key := s.src.Key()
 	return func(obj any, _ time.Time) ([]finding.Finding, bool) {
 		m, ok := obj.(*mapped)
 		if !ok {
 			return nil, false
 		}
-		s.counters.received.Add(1)
-		s.counters.last.Store(m.at.UnixNano())
 		switch {
 		case m.err != nil:
-			s.counters.rejected.Add(1)
+			r.opts.Counter.Add(key, 1, 0, 1, m.at)
 			r.opts.Metrics.Errors.WithLabelValues(s.src.Name, m.reason()).Inc()
 			if errLog.Allow() {
 				log.Warn("object rejected", "reason", m.reason(), "error", m.err.Error())
@@ -167,9 +168,11 @@ func (r *Runner) reader(s *state, log *slog.Logger) watcher.Reader {
 			// because its new version could not be mapped.
 			return nil, false
 		case m.dropped:
-			s.counters.dropped.Add(1)
+			r.opts.Counter.Add(key, 1, 0, 0, m.at)
+			r.opts.Metrics.Errors.WithLabelValues(s.src.Name, mapping.ReasonFiltered).Inc()
 			return nil, true
 		}
+		r.opts.Counter.Add(key, 1, 0, 0, m.at)
 		return m.findings(), true
 	}
 }

@@ -47,17 +47,31 @@ type Options struct {
 	Stored  watcher.StoredFindings
 	Metrics *watcher.Metrics
 	Log     *slog.Logger
-	// OnChange hears of each source whose Status changed; at most once per
-	// StatusInterval for counters. It must not block.
+	// Counter hears of every object version a watch reads (received, and
+	// rejected when its mapping failed) and of the findings handed on to
+	// be stored; package dynsource's Counters is one. Default: none.
+	Counter Counter
+	// OnChange hears of each source whose Status changed. It must not
+	// block.
 	OnChange func(types.NamespacedName)
 	// Backoff paces the retries of a kind discovery does not know; the
 	// default goes from 1s to 30s.
 	Backoff wait.Backoff
-	// StatusInterval is how often statuses are compared; default 2s.
+	// StatusInterval is how often the states of running watches are
+	// compared with the last told; default 2s.
 	StatusInterval time.Duration
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 }
+
+// Counter adds counts to a source's status.
+type Counter interface {
+	Add(key types.NamespacedName, received, stored, rejected int64, at time.Time)
+}
+
+type noCounter struct{}
+
+func (noCounter) Add(types.NamespacedName, int64, int64, int64, time.Time) {}
 
 // Runner runs the watch sources on the leader. Apply and Remove may be
 // called on every replica at any time; only while Run runs (on the
@@ -69,7 +83,6 @@ type Runner struct {
 
 	mu      sync.Mutex
 	desired map[types.NamespacedName]Source
-	counts  map[types.NamespacedName]*counters
 	running map[types.NamespacedName]*state
 	leading bool
 }
@@ -89,9 +102,12 @@ func New(opts Options) *Runner {
 	if opts.OnChange == nil {
 		opts.OnChange = func(types.NamespacedName) {}
 	}
+	if opts.Counter == nil {
+		opts.Counter = noCounter{}
+	}
 	return &Runner{
 		opts: opts, resolver: newResolver(opts.Discovery, time.Second, opts.Now), wake: make(chan struct{}, 1),
-		desired: map[types.NamespacedName]Source{}, counts: map[types.NamespacedName]*counters{}, running: map[types.NamespacedName]*state{},
+		desired: map[types.NamespacedName]Source{}, running: map[types.NamespacedName]*state{},
 	}
 }
 
@@ -100,9 +116,6 @@ func New(opts Options) *Runner {
 func (r *Runner) Apply(src Source) {
 	r.mu.Lock()
 	r.desired[src.Key()] = src
-	if r.counts[src.Key()] == nil {
-		r.counts[src.Key()] = &counters{}
-	}
 	r.mu.Unlock()
 	r.poke()
 }
@@ -112,7 +125,6 @@ func (r *Runner) Apply(src Source) {
 func (r *Runner) Remove(key types.NamespacedName) {
 	r.mu.Lock()
 	delete(r.desired, key)
-	delete(r.counts, key)
 	r.mu.Unlock()
 	r.poke()
 }
@@ -186,7 +198,7 @@ func (r *Runner) reconcile(ctx context.Context) {
 			continue
 		}
 		rctx, cancel := context.WithCancel(ctx)
-		s := &state{src: src, counters: r.counts[key], cancel: cancel, done: make(chan struct{}),
+		s := &state{src: src, cancel: cancel, done: make(chan struct{}),
 			cond: condition{metav1.ConditionUnknown, ReasonPending, "the watch is starting"}}
 		r.running[key] = s
 		start = append(start, s)
@@ -250,7 +262,7 @@ func (r *Runner) changed(s *state) {
 }
 
 // notifyChanged compares every running source's status with the last one
-// told, counters included.
+// told: a watch's own state (forbidden, synced) changes without a call.
 func (r *Runner) notifyChanged() {
 	r.mu.Lock()
 	all := make([]*state, 0, len(r.running))

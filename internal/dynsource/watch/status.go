@@ -3,8 +3,6 @@ package watch
 import (
 	"fmt"
 	"sync"
-	"sync/atomic"
-	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -27,8 +25,7 @@ const (
 	ReasonWatchFailed = "WatchFailed"
 )
 
-// Status is what the runner knows of one watch source: its Ready
-// condition and its counters since the source was declared.
+// Status is a watch source's Ready condition as the runner sees it.
 type Status struct {
 	// ObservedGeneration is the generation of the spec in effect.
 	ObservedGeneration int64
@@ -37,13 +34,6 @@ type Status struct {
 	Ready   metav1.ConditionStatus
 	Reason  string
 	Message string
-	// Received counts object versions read; Stored the findings handed on
-	// to be stored (resolutions apart); Rejected the versions whose
-	// mapping failed or named another namespace; Dropped those the
-	// mapping's filter dropped.
-	Received, Stored, Rejected, Dropped int64
-	// LastEventTime is when the latest version read arrived; zero if none.
-	LastEventTime time.Time
 }
 
 // Condition is Status as the Ready condition of a ZenSource.
@@ -57,17 +47,10 @@ type condition struct {
 	reason, message string
 }
 
-// counters of one source, kept across restarts of its watch.
-type counters struct {
-	received, stored, rejected, dropped atomic.Int64
-	last                                atomic.Int64 // unix nanoseconds
-}
-
 // state is one running source: its spec, its run, and what it reports.
 type state struct {
-	src      Source
-	counters *counters
-	cancel   func()
+	src    Source
+	cancel func()
 	done     chan struct{}
 
 	mu       sync.Mutex
@@ -97,16 +80,7 @@ func (s *state) status() Status {
 	if w != nil {
 		cond = watchCondition(w, resource)
 	}
-	st := Status{
-		ObservedGeneration: s.src.Generation,
-		Ready:              cond.ready, Reason: cond.reason, Message: cond.message,
-		Received: s.counters.received.Load(), Stored: s.counters.stored.Load(),
-		Rejected: s.counters.rejected.Load(), Dropped: s.counters.dropped.Load(),
-	}
-	if ns := s.counters.last.Load(); ns != 0 {
-		st.LastEventTime = time.Unix(0, ns)
-	}
-	return st
+	return Status{ObservedGeneration: s.src.Generation, Ready: cond.ready, Reason: cond.reason, Message: cond.message}
 }
 
 // watchCondition reads a running watch's state. A failing list or watch

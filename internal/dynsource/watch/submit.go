@@ -2,6 +2,9 @@ package watch
 
 import (
 	"context"
+	"time"
+
+	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/kube-zen/zen-watcher/internal/finding"
 )
@@ -17,7 +20,8 @@ type Pipeline interface {
 // findings that pass its stages (resolutions apart).
 type countingSubmitter struct {
 	pipeline Pipeline
-	counters *counters
+	key      types.NamespacedName
+	counter  Counter
 }
 
 // Submit implements source.Submitter.
@@ -29,6 +33,8 @@ func (c *countingSubmitter) Submit(ctx context.Context, findings ...finding.Find
 			n++
 		}
 	}
-	c.counters.stored.Add(int64(n))
+	if n > 0 {
+		c.counter.Add(c.key, 0, int64(n), 0, time.Time{})
+	}
 	return c.pipeline.Record(ctx, kept)
 }
