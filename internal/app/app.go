@@ -18,6 +18,7 @@ import (
 
 	"github.com/kube-zen/zen-watcher/internal/config"
 	"github.com/kube-zen/zen-watcher/internal/eventindex"
+	"github.com/kube-zen/zen-watcher/internal/filewatch"
 	"github.com/kube-zen/zen-watcher/internal/health"
 	"github.com/kube-zen/zen-watcher/internal/leader"
 	"github.com/kube-zen/zen-watcher/internal/retention"
@@ -127,8 +128,11 @@ func Run(ctx context.Context, opts Options) error {
 		ln.Close()
 		return err
 	}
+	d.files = filewatch.NewWatcher(filewatch.Interval, filewatch.NewMetrics(opts.Registry), log.With("component", "filewatch"))
+	d.files.Add(d.hooks.Files()...)
 	if d.tlsFiles != nil {
 		ln = tls.NewListener(ln, d.tlsFiles.Config())
+		d.files.Add(d.tlsFiles.File())
 	}
 	guard, err := newGuard(cfg, rc, d.hooks, opts.Registry, log)
 	if err != nil {

@@ -1,18 +1,19 @@
 package app
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 
 	"github.com/kube-zen/zen-watcher/internal/config"
-	"github.com/kube-zen/zen-watcher/internal/webhook"
+	"github.com/kube-zen/zen-watcher/internal/filewatch"
 )
 
 // secretSource is one variable of secrets, inline or a file: its current
-// secrets, and the file to re-read (empty when inline).
+// secrets, and the file they are re-read from (nil when inline).
 type secretSource struct {
-	secrets    []string
-	file, what string
+	secrets []string
+	file    *filewatch.File[[]string]
 }
 
 // fileErrors collects every unreadable secret or rules file, so that one
@@ -20,7 +21,7 @@ type secretSource struct {
 // gathers the files to watch.
 type fileErrors struct {
 	problems []error
-	watches  []secretFile
+	watches  []filewatch.Reloader
 }
 
 func (f *fileErrors) add(name, value, want string, err error) {
@@ -45,9 +46,24 @@ func (f *fileErrors) secrets(fileVar, what string, inline config.Secret, file st
 	if file == "" {
 		return secretSource{}
 	}
-	s, err := webhook.ReadSecrets(file, what)
+	fw, err := filewatch.Load(what, func(c [][]byte) ([]string, error) { return parseSecrets(c[0], file, what) }, file)
 	f.add(fileVar, file, "want a readable file holding the "+what+"s", err)
-	return secretSource{secrets: s, file: file, what: what}
+	if err != nil {
+		return secretSource{}
+	}
+	return secretSource{secrets: fw.Get(), file: fw}
+}
+
+// parseSecrets reads a file of secrets (tokens, HMAC keys): one per line or
+// comma-separated, blank lines ignored. A file without one is an error, so
+// a mount that went empty does not lock every sender out unnoticed. what
+// names the secrets in the error; the error never holds one.
+func parseSecrets(data []byte, path, what string) ([]string, error) {
+	secrets := config.SplitSecrets(string(data))
+	if len(secrets) == 0 {
+		return nil, errors.New("the " + what + " file " + path + " holds none")
+	}
+	return secrets, nil
 }
 
 // union keeps each endpoint's accepted secrets of one kind, the shared
@@ -71,27 +87,29 @@ func (u *union) endpoint(i int) []string {
 	return append(append([]string{}, u.shared.secrets...), u.own[i].secrets...)
 }
 
-// watches lists the files to re-read, each pushing its new secrets to the
-// endpoints that accept them.
-func (u *union) watches() []secretFile {
-	var out []secretFile
-	if u.shared.file != "" {
-		out = append(out, secretFile{u.shared.file, u.shared.what, func(s []string) {
+// watches makes each file of the union push its new secrets to the
+// endpoints that accept them, and lists the files.
+func (u *union) watches() []filewatch.Reloader {
+	var out []filewatch.Reloader
+	if u.shared.file != nil {
+		u.shared.file.OnChange(func(s []string) {
 			u.mu.Lock()
 			defer u.mu.Unlock()
 			u.shared.secrets = s
 			u.push(0)
 			u.push(1)
-		}})
+		})
+		out = append(out, u.shared.file)
 	}
 	for i := range u.own {
-		if u.own[i].file != "" {
-			out = append(out, secretFile{u.own[i].file, u.own[i].what, func(s []string) {
+		if u.own[i].file != nil {
+			u.own[i].file.OnChange(func(s []string) {
 				u.mu.Lock()
 				defer u.mu.Unlock()
 				u.own[i].secrets = s
 				u.push(i)
-			}})
+			})
+			out = append(out, u.own[i].file)
 		}
 	}
 	return out

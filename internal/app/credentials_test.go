@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http/httptest"
@@ -8,8 +9,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/kube-zen/zen-watcher/internal/config"
+	"github.com/kube-zen/zen-watcher/internal/filewatch"
 )
 
 // accepts reports whether c takes token as a bearer token.
@@ -46,10 +51,22 @@ func TestCredentialsPerEndpoint(t *testing.T) {
 			t.Errorf("%s accepted: %v, want %v", tc.token, got, tc.want)
 		}
 	}
-	if len(files.watches) != 1 || files.watches[0].path != shared {
+	if len(files.watches) != 1 || files.watches[0].Paths()[0] != shared {
 		t.Fatalf("watches %+v, want the shared file only", files.watches)
 	}
-	files.watches[0].set([]string{"shared-2"}) // as WatchSecrets does after the file changed
+	if err := os.WriteFile(shared, []byte("shared-2\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	w := filewatch.NewWatcher(time.Millisecond, filewatch.NewMetrics(prometheus.NewRegistry()), slog.New(slog.DiscardHandler))
+	w.Add(files.watches...)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); w.Run(ctx) }()
+	for deadline := time.Now().Add(5 * time.Second); accepts(auditCreds, "shared-1") && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	<-done
 	for _, c := range []*credentials{falcoCreds, auditCreds} {
 		if accepts(c, "shared-1") || !accepts(c, "shared-2") {
 			t.Error("the shared token was not rotated on both endpoints")
@@ -75,6 +92,20 @@ func TestUnreadableFilesAreReportedTogether(t *testing.T) {
 	for _, name := range []string{"WEBHOOK_TOKEN_FILE", "FALCO_HMAC_SECRET_FILE", "AUDIT_WEBHOOK_TOKEN_FILE"} {
 		if !strings.Contains(err.Error(), name+"=") {
 			t.Errorf("the error does not name %s: %v", name, err)
+		}
+	}
+}
+
+// TestSecretFiles: one secret a line or comma-separated; a file of none is
+// an error that names the file and never a secret.
+func TestSecretFiles(t *testing.T) {
+	got, err := parseSecrets([]byte("a, b\n\n c\n"), "/f", "webhook token")
+	if err != nil || strings.Join(got, " ") != "a b c" {
+		t.Errorf("got %q, %v", got, err)
+	}
+	for _, empty := range []string{"", "\n", " , \n"} {
+		if _, err := parseSecrets([]byte(empty), "/f", "webhook token"); err == nil || err.Error() != "the webhook token file /f holds none" {
+			t.Errorf("%q: %v", empty, err)
 		}
 	}
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/kube-zen/zen-watcher/internal/config"
 	"github.com/kube-zen/zen-watcher/internal/eventindex"
+	"github.com/kube-zen/zen-watcher/internal/filewatch"
 	"github.com/kube-zen/zen-watcher/internal/health"
 	"github.com/kube-zen/zen-watcher/internal/leader"
 	"github.com/kube-zen/zen-watcher/internal/retention"
@@ -44,6 +45,7 @@ type daemon struct {
 	srv      *http.Server
 	ln       net.Listener
 	tlsFiles *server.TLSFiles
+	files    *filewatch.Watcher // credential and TLS files re-read while serving
 
 	serving     atomic.Bool   // the HTTP server runs
 	crdServed   chan struct{} // the ZenAgentEvent CRD was served once
@@ -59,13 +61,7 @@ func (d *daemon) addRunnables(mgr manager.Manager) error {
 		leader.Everywhere("index", d.runIndex),
 		leader.Everywhere("http", d.serveHTTP),
 		leader.Everywhere("events", d.runEvents),
-		leader.Everywhere("credentials", func(ctx context.Context) error { d.hooks.WatchCredentials(ctx, d.log); return nil }),
-	}
-	if d.tlsFiles != nil {
-		everywhere = append(everywhere, leader.Everywhere("tls", func(ctx context.Context) error {
-			d.tlsFiles.Watch(ctx, secretReloadInterval, d.log)
-			return nil
-		}))
+		leader.Everywhere("files", func(ctx context.Context) error { d.files.Run(ctx); return nil }),
 	}
 	onLeader := []manager.Runnable{
 		d.gate.Runnable("sources", d.runSources),

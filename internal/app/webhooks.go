@@ -1,19 +1,18 @@
 package app
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"os"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/kube-zen/zen-watcher/internal/certname"
 	"github.com/kube-zen/zen-watcher/internal/config"
+	"github.com/kube-zen/zen-watcher/internal/filewatch"
 	"github.com/kube-zen/zen-watcher/internal/source/audit"
 	"github.com/kube-zen/zen-watcher/internal/source/falco"
 	"github.com/kube-zen/zen-watcher/internal/webhook"
@@ -35,14 +34,8 @@ var (
 // Webhooks is the push intake with what keeps its credentials current.
 type Webhooks struct {
 	*webhook.Intake
-	watches []secretFile
-	tokens  []*webhook.Tokens // every endpoint's, for HoldsToken
-}
-
-// secretFile is a file of secrets re-read while serving.
-type secretFile struct {
-	path, what string
-	set        func([]string)
+	watches []filewatch.Reloader // the token and key files in use
+	tokens  []*webhook.Tokens    // every endpoint's, for HoldsToken
 }
 
 // NewWebhooks builds the Falco and audit endpoints. Unreadable token, key
@@ -191,18 +184,9 @@ func (c *credentials) authenticator(methods []string) webhook.Authenticator {
 	return a
 }
 
-// secretReloadInterval is how often a token or key file is re-read. The kubelet
-// refreshes a mounted Secret within about a minute, so this adds little.
-const secretReloadInterval = 10 * time.Second
-
-// WatchCredentials re-reads the token and key files in use until ctx ends.
-func (w *Webhooks) WatchCredentials(ctx context.Context, log *slog.Logger) {
-	var wg sync.WaitGroup
-	for _, f := range w.watches {
-		wg.Go(func() { webhook.WatchSecrets(ctx, f.path, f.what, secretReloadInterval, f.set, log) })
-	}
-	wg.Wait()
-}
+// Files are the token and key files in use, for a filewatch.Watcher to
+// keep current.
+func (w *Webhooks) Files() []filewatch.Reloader { return w.watches }
 
 func configError(name, value, want string, err error) error {
 	return &config.Error{Problems: []error{&config.VarError{Name: name, Value: value, Allowed: fmt.Sprintf("%s: %v", want, err)}}}

@@ -1,20 +1,13 @@
 package webhook
 
 import (
-	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
-	"errors"
-	"fmt"
-	"log/slog"
 	"net/http"
-	"os"
 	"strings"
 	"sync/atomic"
 	"time"
-
-	"github.com/kube-zen/zen-watcher/internal/config"
 )
 
 // Identity names the authenticated sender, for logs, per-sender limits and
@@ -149,49 +142,4 @@ func (t *Tokens) holds(got [sha256.Size]byte) bool {
 		match |= subtle.ConstantTimeCompare(got[:], want[:])
 	}
 	return match == 1
-}
-
-// ReadSecrets reads a file of secrets (tokens, HMAC keys): one per line or
-// comma-separated, blank lines ignored. A file without one is an error, so
-// a mount that went empty does not lock every sender out unnoticed. what
-// names the secrets in the error; the error never holds one.
-func ReadSecrets(path, what string) ([]string, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("reading the %s file: %w", what, err)
-	}
-	secrets := config.SplitSecrets(string(data))
-	if len(secrets) == 0 {
-		return nil, errors.New("the " + what + " file " + path + " holds none")
-	}
-	return secrets, nil
-}
-
-// WatchSecrets re-reads path every interval until ctx ends and calls set
-// when the file changed. A file that cannot be read keeps the secrets
-// already loaded, and the log says why: Kubernetes replaces mounted
-// Secrets by swapping a symlink, so a read can fail for a moment.
-func WatchSecrets(ctx context.Context, path, what string, interval time.Duration, set func([]string), log *slog.Logger) {
-	var last []byte // the first tick reloads: the file may have changed since it was first read
-	tick := time.NewTicker(interval)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-		data, err := os.ReadFile(path)
-		if err == nil && string(data) == string(last) {
-			continue
-		}
-		secrets, err := ReadSecrets(path, what)
-		if err != nil {
-			log.Warn("keeping the loaded secrets", "what", what, "file", path, "error", err.Error())
-			continue
-		}
-		set(secrets)
-		last = data
-		log.Info("secrets reloaded", "what", what, "file", path, "count", len(secrets))
-	}
 }

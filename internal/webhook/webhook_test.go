@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -331,42 +330,6 @@ func TestUnconfiguredAuthExplains(t *testing.T) {
 	}
 	if got := testutil.ToFloat64(ti.metrics.authFailures.WithLabelValues("test", AuthNotConfigured)); got != 1 {
 		t.Errorf("auth failures %v", got)
-	}
-}
-
-func TestTokenFileRotation(t *testing.T) {
-	path := t.TempDir() + "/token"
-	write := func(s string) {
-		if err := os.WriteFile(path, []byte(s), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	write("first\n")
-	tokens, err := ReadSecrets(path, "webhook token")
-	if err != nil {
-		t.Fatal(err)
-	}
-	auth := NewTokens(tokens)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go WatchSecrets(ctx, path, "webhook token", 5*time.Millisecond, auth.Set, slog.New(slog.DiscardHandler))
-	accepts := func(tok string) bool {
-		r := httptest.NewRequest(http.MethodPost, "/", nil)
-		r.Header.Set("Authorization", "Bearer "+tok)
-		_, _, e := auth.Headers(r)
-		return e == nil
-	}
-	write("first, second\n")
-	waitFor(t, func() bool { return accepts("second") })
-	write("") // a Secret mid-swap: keep what is loaded
-	time.Sleep(20 * time.Millisecond)
-	if !accepts("first") || !accepts("second") {
-		t.Error("an empty token file must not drop the loaded tokens")
-	}
-	write("second")
-	waitFor(t, func() bool { return !accepts("first") })
-	if _, err := ReadSecrets(t.TempDir()+"/missing", "webhook token"); err == nil {
-		t.Error("a missing file must be an error")
 	}
 }
 

@@ -89,6 +89,11 @@ func TestEveryMetricIsEmitted(t *testing.T) {
 	// A namespace that does not exist as EVENT_NAMESPACE makes host-level
 	// findings fail for good: the dead-letter path.
 	gone := fmt.Sprintf("gone-%d", time.Now().UnixNano())
+	// The token from a file: the file reload counters are there for it.
+	tokenFile := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(tokenFile, []byte(webhookToken), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	d := startDaemonWith(t, restConfig, func(c *config.Config) {
 		c.EventNamespace = gone
 		c.BehaviorMode = config.BehaviorConservative
@@ -97,7 +102,7 @@ func TestEveryMetricIsEmitted(t *testing.T) {
 		c.GCInterval = time.Second
 		c.EventTTL = 240 * time.Hour
 		c.ToolNamespaces.KubeBench = home
-		c.Webhooks.Token = webhookToken
+		c.Webhooks.TokenFile = tokenFile
 		c.Webhooks.HMACSecret = "metrics-hmac-key"                   // registers the nonce gauge; the token still passes
 		c.Webhooks.RateLimitRPS, c.Webhooks.RateLimitBurst = 0.01, 5 // the sixth webhook request below is refused
 	})
