@@ -14,6 +14,7 @@ const MaxExcerpt = 512
 
 // problem is what an excerpt reads of an RFC 7807 problem document.
 type problem struct {
+	Type   string `json:"type"`
 	Title  string `json:"title"`
 	Detail string `json:"detail"`
 	Reason string `json:"reason"` // zen-watcher's own intake names its problems
@@ -29,6 +30,13 @@ type problem struct {
 // else the body's start. The result is valid UTF-8 of printable
 // characters on one line, at most MaxExcerpt bytes.
 func Excerpt(contentType string, body []byte) string {
+	s, _ := summarise(contentType, body)
+	return s
+}
+
+// summarise returns the excerpt of an answer and, for a problem document,
+// its type (a URI, cleaned like the excerpt).
+func summarise(contentType string, body []byte) (excerpt, problemType string) {
 	mt, _, _ := mime.ParseMediaType(contentType)
 	if mt == "application/problem+json" || mt == "application/json" || strings.HasSuffix(mt, "+json") {
 		var p problem
@@ -47,10 +55,10 @@ func Excerpt(contentType string, body []byte) string {
 				e := p.Errors[0]
 				s += "; " + strings.TrimSpace(e.Pointer+" "+e.Detail)
 			}
-			return clean(s)
+			return clean(s), clean(p.Type)
 		}
 	}
-	return clean(string(body))
+	return clean(string(body)), ""
 }
 
 // clean makes s printable on one line and cuts it at MaxExcerpt bytes on

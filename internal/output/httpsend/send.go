@@ -29,6 +29,8 @@ type StatusError struct {
 	Code int
 	// Excerpt is a bounded, printable summary of the answer's body.
 	Excerpt string
+	// Problem is the type of an RFC 7807 answer; empty for other bodies.
+	Problem string
 }
 
 func (e *StatusError) Error() string {
@@ -64,7 +66,8 @@ func Classify(code int, h http.Header, body []byte, now time.Time) (retry bool, 
 	if code >= 200 && code < 300 {
 		return false, nil
 	}
-	se := &StatusError{Code: code, Excerpt: Excerpt(h.Get("Content-Type"), body)}
+	se := &StatusError{Code: code}
+	se.Excerpt, se.Problem = summarise(h.Get("Content-Type"), body)
 	if code != http.StatusRequestTimeout && code != http.StatusTooManyRequests && code < 500 {
 		return false, se
 	}
