@@ -82,7 +82,7 @@ func startWatchRunner(t *testing.T, rc *rest.Config, home string) *watchRunner {
 	reg := prometheus.NewRegistry()
 	counts := &watchCounts{by: map[types.NamespacedName]sourceCounts{}}
 	r := watch.New(watch.Options{
-		Counter: counts,
+		Counter:   counts,
 		Discovery: disc, Dynamic: dyn, HomeNamespace: home, Pipeline: p.Pipeline, Stored: stored,
 		Metrics: watcher.NewMetrics(reg), Log: testLogger(t),
 		Backoff:        wait.Backoff{Duration: 200 * time.Millisecond, Factor: 2, Cap: time.Second},

@@ -51,7 +51,7 @@ type condition struct {
 type state struct {
 	src    Source
 	cancel func()
-	done     chan struct{}
+	done   chan struct{}
 
 	mu       sync.Mutex
 	cond     condition
