@@ -32,20 +32,8 @@ func BenchmarkWebhookLoad(b *testing.B) {
 	if code, out := d.post(b, "/falco/webhook", webhookToken, body); code != 202 {
 		b.Fatalf("first alert: %d %s", code, out)
 	}
-	dir := b.TempDir()
-	bodyFile, loadgen := filepath.Join(dir, "alert.json"), filepath.Join(dir, "loadgen")
-	if err := os.WriteFile(bodyFile, body, 0o600); err != nil {
-		b.Fatal(err)
-	}
-	build := exec.Command("go", "build", "-o", loadgen, "./hack/loadgen")
-	build.Dir = repoRoot()
-	if out, err := build.CombinedOutput(); err != nil {
-		b.Fatalf("building loadgen: %v\n%s", err, out)
-	}
-	duration := "10s"
-	if v := os.Getenv("BENCH_DURATION"); v != "" {
-		duration = v
-	}
+	bodyFile, loadgen := buildLoadgen(b, body)
+	duration := envOr("BENCH_DURATION", "10s")
 	for b.Loop() {
 		for _, run := range []struct{ name, rate, auth, value string }{
 			{"bearer token, closed loop, 64 connections", "0", "-header", "Authorization: Bearer " + webhookToken},
@@ -77,20 +65,8 @@ func BenchmarkWebhookHMACSustained(b *testing.B) {
 	d := startWebhookDaemon(t, func(c *config.Config) { c.Webhooks.HMACSecret, c.Webhooks.RateLimitRPS = hmacKey, 0 })
 	defer func() { _ = d.stop() }()
 	body := readFixture(t, "falco/syscall_terminal_shell_in_container.json")
-	dir := b.TempDir()
-	bodyFile, loadgen := filepath.Join(dir, "alert.json"), filepath.Join(dir, "loadgen")
-	if err := os.WriteFile(bodyFile, body, 0o600); err != nil {
-		b.Fatal(err)
-	}
-	build := exec.Command("go", "build", "-o", loadgen, "./hack/loadgen")
-	build.Dir = repoRoot()
-	if out, err := build.CombinedOutput(); err != nil {
-		b.Fatalf("building loadgen: %v\n%s", err, out)
-	}
-	duration := "60s"
-	if v := os.Getenv("BENCH_HMAC_DURATION"); v != "" {
-		duration = v
-	}
+	bodyFile, loadgen := buildLoadgen(b, body)
+	duration := envOr("BENCH_HMAC_DURATION", "60s")
 	for b.Loop() {
 		out, err := exec.Command(loadgen, "-url", d.url+"/falco/webhook", "-body", bodyFile, "-conns", "64",
 			"-duration", duration, "-rate", "5000", "-hmac-key", hmacKey).CombinedOutput()
@@ -111,4 +87,29 @@ func BenchmarkWebhookHMACSustained(b *testing.B) {
 			b.Errorf("%s connection errors", status[2])
 		}
 	}
+}
+
+// buildLoadgen writes body to a file and builds hack/loadgen beside it, for
+// a benchmark to drive the daemon with from a separate process.
+func buildLoadgen(b *testing.B, body []byte) (bodyFile, loadgen string) {
+	b.Helper()
+	dir := b.TempDir()
+	bodyFile, loadgen = filepath.Join(dir, "alert.json"), filepath.Join(dir, "loadgen")
+	if err := os.WriteFile(bodyFile, body, 0o600); err != nil {
+		b.Fatal(err)
+	}
+	build := exec.Command("go", "build", "-o", loadgen, "./hack/loadgen")
+	build.Dir = repoRoot()
+	if out, err := build.CombinedOutput(); err != nil {
+		b.Fatalf("building loadgen: %v\n%s", err, out)
+	}
+	return bodyFile, loadgen
+}
+
+// envOr is the environment variable name, or def when it is unset or empty.
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
 }
