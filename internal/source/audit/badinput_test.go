@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/kube-zen/zen-watcher/internal/source"
+	"github.com/kube-zen/zen-watcher/internal/source/sourcetest"
 )
 
 // goodItem is an event that makes a finding (a secret create).
@@ -20,65 +21,50 @@ func nested(depth int) string {
 
 func TestWholeBodyErrors(t *testing.T) {
 	good := string(goodItem(t, "a"))
-	cases := []struct {
-		name, body, reason string
-	}{
-		{"empty", "", source.ReasonNoPayload},
-		{"white space", " \r\n\t", source.ReasonNoPayload},
-		{"array", `[]`, source.ReasonUnknownShape},
-		{"array of events", `[` + good + `]`, source.ReasonUnknownShape},
-		{"string", `"EventList"`, source.ReasonUnknownShape},
-		{"number", `5`, source.ReasonUnknownShape},
-		{"null", `null`, source.ReasonUnknownShape},
-		{"not JSON", `hello`, source.ReasonInvalidJSON},
-		{"truncated", `{"kind":"EventList","items":[{"auditID":"a"`, source.ReasonInvalidJSON},
-		{"truncated after a good item", `{"kind":"EventList","items":[` + good + `,`, source.ReasonInvalidJSON},
-		{"syntax error in a later item", `{"kind":"EventList","items":[` + good + `,{"auditID":}]}`, source.ReasonInvalidJSON},
-		{"trailing garbage", `{"kind":"EventList","items":[]} x`, source.ReasonInvalidJSON},
-		{"two objects", `{"kind":"EventList"} {}`, source.ReasonInvalidJSON},
-		{"bad escape", `{"kind":"Event","auditID":"\x"}`, source.ReasonInvalidJSON},
-		{"raw control character", "{\"kind\":\"Event\",\"auditID\":\"a\x01\"}", source.ReasonInvalidJSON},
-		{"single quotes", `{'kind':'EventList'}`, source.ReasonInvalidJSON},
-		{"trailing comma", `{"kind":"EventList","items":[],}`, source.ReasonInvalidJSON},
-		{"leading zero", `{"kind":"EventList","x":01}`, source.ReasonInvalidJSON},
-		{"nested beyond encoding/json's limit", `{"kind":"EventList","items":[{"auditID":"a","requestObject":` + nested(maxDepth) + `}]}`, source.ReasonInvalidJSON},
-		{"wrong kind", `{"kind":"PodList","apiVersion":"v1","items":[]}`, source.ReasonUnknownShape},
-		{"core EventList", `{"kind":"EventList","apiVersion":"v1","items":[]}`, source.ReasonUnknownShape},
-		{"core Event", `{"kind":"Event","apiVersion":"v1","involvedObject":{}}`, source.ReasonUnknownShape},
-		{"Event with items", `{"kind":"Event","auditID":"a","items":[]}`, source.ReasonUnknownShape},
-		{"items without a kind", `{"items":[` + good + `]}`, source.ReasonUnknownShape},
-		{"kind after items", `{"items":[` + good + `],"kind":"PolicyReportList"}`, source.ReasonUnknownShape},
-		{"empty object", `{}`, source.ReasonUnknownShape},
-		{"kind twice", `{"kind":"Event","kind":"EventList","items":[]}`, source.ReasonUnknownShape},
-		{"a repeated member of a lone Event", `{"kind":"Event","auditID":"a","stage":"ResponseComplete","verb":"get","verb":"delete"}`, source.ReasonUnknownShape},
-		{"items twice", `{"kind":"EventList","items":[` + good + `],"items":[]}`, source.ReasonUnknownShape},
-		{"items is an object", `{"kind":"EventList","items":{"0":` + good + `}}`, source.ReasonWrongType},
-		{"items is a string", `{"kind":"EventList","items":"none"}`, source.ReasonWrongType},
-		{"kind is a number", `{"kind":5,"items":[]}`, source.ReasonWrongType},
-		{"apiVersion is an array", `{"kind":"EventList","apiVersion":["audit.k8s.io/v1"]}`, source.ReasonWrongType},
+	cases := []sourcetest.Case{
+		{Name: "empty", In: "", Reason: source.ReasonNoPayload},
+		{Name: "white space", In: " \r\n\t", Reason: source.ReasonNoPayload},
+		{Name: "array", In: `[]`, Reason: source.ReasonUnknownShape},
+		{Name: "array of events", In: `[` + good + `]`, Reason: source.ReasonUnknownShape},
+		{Name: "string", In: `"EventList"`, Reason: source.ReasonUnknownShape},
+		{Name: "number", In: `5`, Reason: source.ReasonUnknownShape},
+		{Name: "null", In: `null`, Reason: source.ReasonUnknownShape},
+		{Name: "not JSON", In: `hello`, Reason: source.ReasonInvalidJSON},
+		{Name: "truncated", In: `{"kind":"EventList","items":[{"auditID":"a"`, Reason: source.ReasonInvalidJSON},
+		{Name: "truncated after a good item", In: `{"kind":"EventList","items":[` + good + `,`, Reason: source.ReasonInvalidJSON},
+		{Name: "syntax error in a later item", In: `{"kind":"EventList","items":[` + good + `,{"auditID":}]}`, Reason: source.ReasonInvalidJSON},
+		{Name: "trailing garbage", In: `{"kind":"EventList","items":[]} x`, Reason: source.ReasonInvalidJSON},
+		{Name: "two objects", In: `{"kind":"EventList"} {}`, Reason: source.ReasonInvalidJSON},
+		{Name: "bad escape", In: `{"kind":"Event","auditID":"\x"}`, Reason: source.ReasonInvalidJSON},
+		{Name: "raw control character", In: "{\"kind\":\"Event\",\"auditID\":\"a\x01\"}", Reason: source.ReasonInvalidJSON},
+		{Name: "single quotes", In: `{'kind':'EventList'}`, Reason: source.ReasonInvalidJSON},
+		{Name: "trailing comma", In: `{"kind":"EventList","items":[],}`, Reason: source.ReasonInvalidJSON},
+		{Name: "leading zero", In: `{"kind":"EventList","x":01}`, Reason: source.ReasonInvalidJSON},
+		{Name: "nested beyond encoding/json's limit", In: `{"kind":"EventList","items":[{"auditID":"a","requestObject":` + nested(maxDepth) + `}]}`, Reason: source.ReasonInvalidJSON},
+		{Name: "wrong kind", In: `{"kind":"PodList","apiVersion":"v1","items":[]}`, Reason: source.ReasonUnknownShape},
+		{Name: "core EventList", In: `{"kind":"EventList","apiVersion":"v1","items":[]}`, Reason: source.ReasonUnknownShape},
+		{Name: "core Event", In: `{"kind":"Event","apiVersion":"v1","involvedObject":{}}`, Reason: source.ReasonUnknownShape},
+		{Name: "Event with items", In: `{"kind":"Event","auditID":"a","items":[]}`, Reason: source.ReasonUnknownShape},
+		{Name: "items without a kind", In: `{"items":[` + good + `]}`, Reason: source.ReasonUnknownShape},
+		{Name: "kind after items", In: `{"items":[` + good + `],"kind":"PolicyReportList"}`, Reason: source.ReasonUnknownShape},
+		{Name: "empty object", In: `{}`, Reason: source.ReasonUnknownShape},
+		{Name: "kind twice", In: `{"kind":"Event","kind":"EventList","items":[]}`, Reason: source.ReasonUnknownShape},
+		{Name: "a repeated member of a lone Event", In: `{"kind":"Event","auditID":"a","stage":"ResponseComplete","verb":"get","verb":"delete"}`, Reason: source.ReasonUnknownShape},
+		{Name: "items twice", In: `{"kind":"EventList","items":[` + good + `],"items":[]}`, Reason: source.ReasonUnknownShape},
+		{Name: "items is an object", In: `{"kind":"EventList","items":{"0":` + good + `}}`, Reason: source.ReasonWrongType},
+		{Name: "items is a string", In: `{"kind":"EventList","items":"none"}`, Reason: source.ReasonWrongType},
+		{Name: "kind is a number", In: `{"kind":5,"items":[]}`, Reason: source.ReasonWrongType},
+		{Name: "apiVersion is an array", In: `{"kind":"EventList","apiVersion":["audit.k8s.io/v1"]}`, Reason: source.ReasonWrongType},
 	}
 	p := NewParser(nil)
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			b, err := p.Parse([]byte(c.body), fixedTime)
-			if err == nil {
-				t.Fatalf("accepted: %+v", b)
-			}
-			if reason := parseErrorReason(t, err); reason != c.reason {
-				t.Errorf("reason %q (%v); want %q", reason, err, c.reason)
-			}
-			if !strings.Contains(err.Error(), SourceName) {
-				t.Errorf("message %q should name the source", err)
-			}
-			if b.Items != 0 || b.Findings != nil || b.Dropped != nil || b.Rejected != nil {
-				t.Errorf("a batch with the error: %+v", b)
-			}
-		})
-	}
+	sourcetest.Refuses(t, SourceName, cases, func(in []byte) (bool, error) {
+		b, err := p.Parse(in, sourcetest.Now)
+		return b.Items == 0 && b.Findings == nil && b.Dropped == nil && b.Rejected == nil, err
+	})
 }
 
 func TestSyntaxErrorNamesTheByte(t *testing.T) {
-	_, err := NewParser(nil).Parse([]byte(`{"kind":"EventList","items":[}`), fixedTime)
+	_, err := NewParser(nil).Parse([]byte(`{"kind":"EventList","items":[}`), sourcetest.Now)
 	if err == nil || !strings.Contains(err.Error(), "at byte 30") {
 		t.Errorf("err %v; want the byte of the '}'", err)
 	}

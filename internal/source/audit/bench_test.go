@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"runtime"
 	"testing"
+
+	"github.com/kube-zen/zen-watcher/internal/source/sourcetest"
 )
 
 // benchEvents is the size of the benchmark's EventList: the API server's
@@ -21,7 +23,7 @@ func realisticList(tb testing.TB) ([]byte, int) {
 	var fx []map[string]any
 	for _, name := range singleEvents {
 		var m map[string]any
-		if err := json.Unmarshal(readFixture(tb, name), &m); err != nil {
+		if err := json.Unmarshal(fixtures.Read(tb, name), &m); err != nil {
 			tb.Fatal(err)
 		}
 		fx = append(fx, m)
@@ -89,7 +91,7 @@ func BenchmarkParseEventList(b *testing.B) {
 			var ms0, ms1 runtime.MemStats
 			runtime.ReadMemStats(&ms0)
 			for b.Loop() {
-				batch, err := c.p.Parse(body, fixedTime)
+				batch, err := c.p.Parse(body, sourcetest.Now)
 				if err != nil || batch.Items != benchEvents || len(batch.Findings) < want {
 					b.Fatalf("%d items, %d findings (want %d), %v", batch.Items, len(batch.Findings), want, err)
 				}

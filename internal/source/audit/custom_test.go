@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	zenv1 "github.com/kube-zen/zen-watcher/api/v1"
+	"github.com/kube-zen/zen-watcher/internal/source/sourcetest"
 )
 
 const exampleRules = `
@@ -211,12 +212,12 @@ func TestConcurrentParse(t *testing.T) {
   eventType: x
   severity: LOW
 `)
-	body := readFixture(t, fxList)
+	body := fixtures.Read(t, fxList)
 	var wg sync.WaitGroup
 	for range 8 {
 		wg.Go(func() {
 			for range 20 {
-				if b, err := p.Parse(body, fixedTime); err != nil || len(b.Findings) != 5 {
+				if b, err := p.Parse(body, sourcetest.Now); err != nil || len(b.Findings) != 5 {
 					t.Errorf("got %d findings, %v", len(b.Findings), err)
 					return
 				}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/kube-zen/zen-watcher/internal/finding"
 	"github.com/kube-zen/zen-watcher/internal/source"
+	"github.com/kube-zen/zen-watcher/internal/source/sourcetest"
 )
 
 // fuzzRules exercises the CEL path alongside the built-in one.
@@ -23,22 +24,16 @@ rules:
 `
 
 func FuzzParse(f *testing.F) {
-	f.Add(readFixture(f, fxList))
-	for _, name := range singleEvents {
-		f.Add(readFixture(f, name))
-	}
+	fixtures.SeedFiles(f, append([]string{fxList}, singleEvents...)...)
 	for _, c := range ruleCases[:20] {
 		f.Add(list(mustJSON(f, eventWith(c.over))))
 	}
-	for _, s := range []string{
+	sourcetest.Seed(f,
 		``, `[]`, `null`, `{}`, `{"kind":"EventList","items":[1,"x",null,{},[]]}`, `{"kind":"EventList","items":{}}`,
 		`{"auditID":"a","stage":"ResponseComplete","verb":"get","responseStatus":{"code":1e3}}`,
 		`{"kind":"Event","auditID":"a","stage":"Panic","verb":"delete","objectRef":{"resource":"s","name":"n"}}`,
 		`{"kind":"EventList","items":[{"auditID":"a","stage":"ResponseComplete","verb":"create","objectRef":{"resource":"pods","name":"p"},"requestObject":{"spec":{"hostPID":"yes"}}}]}`,
-		`{"items":[],"kind":"EventList","items":[]}`, `{"kind":"EventList","apiVersion":"v1"}`,
-	} {
-		f.Add([]byte(s))
-	}
+		`{"items":[],"kind":"EventList","items":[]}`, `{"kind":"EventList","apiVersion":"v1"}`)
 	rules, err := LoadRules(DefaultTrustedUsers, []byte(fuzzRules))
 	if err != nil {
 		f.Fatal(err)
@@ -46,7 +41,7 @@ func FuzzParse(f *testing.F) {
 	parsers := []*Parser{NewParser(nil), NewParser(rules)}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		for _, p := range parsers {
-			b, err := p.Parse(data, fixedTime)
+			b, err := p.Parse(data, sourcetest.Now)
 			if err != nil {
 				switch reason := source.ReasonOf(err); reason {
 				case source.ReasonNoPayload, source.ReasonUnknownShape, source.ReasonWrongType:
@@ -57,25 +52,19 @@ func FuzzParse(f *testing.F) {
 				default:
 					t.Fatalf("unexpected reason %q: %v", reason, err)
 				}
-				if b.Items != 0 || b.Findings != nil || b.Rejected != nil || b.Dropped != nil {
-					t.Fatalf("a batch with an error: %+v", b)
-				}
+				sourcetest.EmptyBatch(t, b)
 				continue
 			}
 			if !json.Valid(data) {
 				t.Fatalf("invalid JSON accepted: %+v", b)
 			}
-			checkAccount(t, b)
+			sourcetest.Accounted(t, b)
 			for _, f := range b.Findings {
-				if f.DedupKey == "" || f.Source != SourceName || !f.SingleOccurrence || finding.Rank(f.Severity) < 0 ||
-					checkLabel("eventType", f.EventType) != nil {
+				if err := sourcetest.CheckFinding(f); err != nil {
+					t.Fatal(err)
+				}
+				if f.Source != SourceName || !f.SingleOccurrence || checkLabel("eventType", f.EventType) != nil {
 					t.Fatalf("bad finding %+v", f)
-				}
-				if f.Resource != nil && (f.Resource.Kind == "" || f.Resource.Name == "") {
-					t.Fatalf("resource without kind or name: %+v", f.Resource)
-				}
-				if y := f.DetectedAt.Year(); y < 1 || y > 9999 {
-					t.Fatalf("DetectedAt %v cannot be written", f.DetectedAt)
 				}
 				if _, err := json.Marshal(f.Details); err != nil {
 					t.Fatalf("details do not encode: %v", err)
@@ -105,7 +94,7 @@ func FuzzLoadRules(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
-	body := readFixture(f, fxList)
+	body := fixtures.Read(f, fxList)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		r, err := LoadRules(nil, data)
 		if err != nil {
@@ -121,7 +110,7 @@ func FuzzLoadRules(f *testing.F) {
 			}
 			seen[ru.Name] = true
 		}
-		b, err := NewParser(r).Parse(body, fixedTime)
+		b, err := NewParser(r).Parse(body, sourcetest.Now)
 		if err != nil || b.Items != 5 {
 			t.Fatalf("the fixture no longer parses: %+v, %v", b, err)
 		}

@@ -2,13 +2,11 @@ package audit
 
 import (
 	"encoding/json"
-	"errors"
 	"maps"
 	"testing"
-	"time"
 
 	"github.com/kube-zen/zen-watcher/internal/source"
-	"github.com/kube-zen/zen-watcher/test/fixtures"
+	"github.com/kube-zen/zen-watcher/internal/source/sourcetest"
 )
 
 // The shared fixtures, by file name.
@@ -19,7 +17,6 @@ const (
 	fxClusterAdmin  = "falco_trace_clusterrolebinding_cluster_admin.json"
 	fxDeleteDeploy  = "falco_trace_delete_deployment.json"
 	fxDeleteSecret  = "falco_trace_delete_secret.json"
-	fixtureSubdir   = "k8s-audit/"
 	testAuditID     = "5f0e3c2a-1111-4222-8333-444455556666"
 	testStageTime   = "2026-05-04T03:02:01.123456Z"
 	testReceiveTime = "2026-05-04T03:02:01.100000Z"
@@ -30,46 +27,20 @@ const (
 const maxDepth = 10000
 
 var (
-	fixedTime    = time.Date(2026, 6, 7, 8, 9, 10, 0, time.UTC)
+	fixtures     = sourcetest.Fixtures("k8s-audit")
 	singleEvents = []string{fxCreateSecret, fxExecPod, fxClusterAdmin, fxDeleteDeploy, fxDeleteSecret}
 )
-
-func readFixture(tb testing.TB, name string) []byte {
-	tb.Helper()
-	return fixtures.MustRead(tb, fixtureSubdir+name)
-}
 
 // parseOK parses body with p and fails the test on a whole-body error or
 // a batch whose account does not add up.
 func parseOK(tb testing.TB, p *Parser, body []byte) source.Batch {
 	tb.Helper()
-	b, err := p.Parse(body, fixedTime)
+	b, err := p.Parse(body, sourcetest.Now)
 	if err != nil {
 		tb.Fatalf("Parse: %v", err)
 	}
-	checkAccount(tb, b)
+	sourcetest.Accounted(tb, b)
 	return b
-}
-
-// checkAccount checks that every item is a finding, a drop or a rejection.
-func checkAccount(tb testing.TB, b source.Batch) {
-	tb.Helper()
-	n := len(b.Findings) + len(b.Rejected)
-	for _, c := range b.Dropped {
-		n += c
-	}
-	if n != b.Items {
-		tb.Fatalf("%d items, but %d findings + %v dropped + %d rejected", b.Items, len(b.Findings), b.Dropped, len(b.Rejected))
-	}
-}
-
-func parseErrorReason(tb testing.TB, err error) string {
-	tb.Helper()
-	var pe *source.ParseError
-	if !errors.As(err, &pe) {
-		tb.Fatalf("error %v (%T) is not a *source.ParseError", err, err)
-	}
-	return pe.Reason
 }
 
 // baseEvent is an unremarkable v1 event: alice gets a pod.

@@ -10,6 +10,7 @@ import (
 
 	zenv1 "github.com/kube-zen/zen-watcher/api/v1"
 	"github.com/kube-zen/zen-watcher/internal/finding"
+	"github.com/kube-zen/zen-watcher/internal/source/sourcetest"
 )
 
 // fixtureWant is what each fixture event must become.
@@ -72,7 +73,7 @@ func checkFixtureFinding(t *testing.T, f finding.Finding, w fixtureWant) {
 }
 
 func TestFixtureEventList(t *testing.T) {
-	b := parseOK(t, NewParser(nil), readFixture(t, fxList))
+	b := parseOK(t, NewParser(nil), fixtures.Read(t, fxList))
 	if b.Items != 5 || len(b.Findings) != 5 || len(b.Dropped) != 0 || len(b.Rejected) != 0 {
 		t.Fatalf("got %d items, %d findings, dropped %v, rejected %v; want 5 findings", b.Items, len(b.Findings), b.Dropped, b.Rejected)
 	}
@@ -85,7 +86,7 @@ func TestFixtureSingleEvents(t *testing.T) {
 	p := NewParser(nil)
 	for _, w := range fixtureWants {
 		t.Run(w.file, func(t *testing.T) {
-			b := parseOK(t, p, readFixture(t, w.file))
+			b := parseOK(t, p, fixtures.Read(t, w.file))
 			if b.Items != 1 || len(b.Findings) != 1 {
 				t.Fatalf("got %+v; want one finding", b)
 			}
@@ -95,7 +96,7 @@ func TestFixtureSingleEvents(t *testing.T) {
 }
 
 func TestFixtureFieldByField(t *testing.T) {
-	b := parseOK(t, NewParser(nil), readFixture(t, fxExecPod))
+	b := parseOK(t, NewParser(nil), fixtures.Read(t, fxExecPod))
 	want := finding.Finding{
 		Source: SourceName, Category: zenv1.CategoryCompliance, Severity: zenv1.SeverityHigh, EventType: EventPodExec,
 		Rule: "pod-exec", Title: "minikube-user create pods/exec default/nginx-deployment-7998647bdf-phvq7",
@@ -122,7 +123,7 @@ func TestFixtureFieldByField(t *testing.T) {
 func TestFixtureBodiesNeverCopied(t *testing.T) {
 	// The cluster-admin event carries both bodies; nothing of them may
 	// reach the details (a secret's body is its data).
-	b := parseOK(t, NewParser(nil), readFixture(t, fxClusterAdmin))
+	b := parseOK(t, NewParser(nil), fixtures.Read(t, fxClusterAdmin))
 	d := string(mustJSON(t, b.Findings[0].Details))
 	for _, s := range []string{"roleRef", "subjects", "requestObject", "responseObject", "minikube\""} {
 		if strings.Contains(d, s) {
@@ -134,7 +135,7 @@ func TestFixtureBodiesNeverCopied(t *testing.T) {
 func TestFixtureAtLevelMetadata(t *testing.T) {
 	// Without the bodies the binding cannot be seen to be cluster-admin,
 	// and rbac-modified reports the write.
-	body := readFixture(t, fxClusterAdmin)
+	body := fixtures.Read(t, fxClusterAdmin)
 	var m map[string]any
 	if err := json.Unmarshal(body, &m); err != nil {
 		t.Fatal(err)
@@ -152,7 +153,7 @@ func TestFixtureTrustedUser(t *testing.T) {
 	// Trusting minikube-user silences the routine rules but not exec or
 	// the cluster-admin binding.
 	p := NewParser(DefaultRules(append([]string{"minikube-*"}, DefaultTrustedUsers...)))
-	b := parseOK(t, p, readFixture(t, fxList))
+	b := parseOK(t, p, fixtures.Read(t, fxList))
 	var got []string
 	for _, f := range b.Findings {
 		got = append(got, f.Details["rule"].(string))
@@ -187,7 +188,7 @@ func TestStages(t *testing.T) {
 }
 
 func TestBothStagesShareTheKey(t *testing.T) {
-	exec := readFixture(t, fxExecPod)
+	exec := fixtures.Read(t, fxExecPod)
 	complete := bytes.Replace(exec, []byte(`"ResponseStarted"`), []byte(`"ResponseComplete"`), 1)
 	received := bytes.Replace(exec, []byte(`"ResponseStarted"`), []byte(`"RequestReceived"`), 1)
 	b := parseOK(t, NewParser(nil), list(received, exec, complete))
@@ -212,7 +213,7 @@ func TestDetectedAt(t *testing.T) {
 		{"received when no stage time", map[string]any{"stageTimestamp": nil}, received},
 		{"received when the stage time is not RFC 3339", map[string]any{"stageTimestamp": "yesterday"}, received},
 		{"2018 timestamp", map[string]any{"stageTimestamp": nil, "requestReceivedTimestamp": nil, "timestamp": "2018-10-26T13:09:27Z"}, old},
-		{"now when none", map[string]any{"stageTimestamp": "", "requestReceivedTimestamp": nil}, fixedTime},
+		{"now when none", map[string]any{"stageTimestamp": "", "requestReceivedTimestamp": nil}, sourcetest.Now},
 		{"offset read as UTC", map[string]any{"stageTimestamp": "2026-05-04T05:02:01.123456+02:00"}, stage},
 	}
 	for _, c := range cases {

@@ -3,86 +3,49 @@ package checkov
 import (
 	"bytes"
 	"fmt"
-	"math/rand/v2"
 	"strings"
 	"testing"
 
 	"github.com/kube-zen/zen-watcher/internal/source"
+	"github.com/kube-zen/zen-watcher/internal/source/sourcetest"
 )
 
 func TestParseRefusesBadInput(t *testing.T) {
-	multiData := readFixture(t, multi)
-	rng := rand.New(rand.NewPCG(3, 4))
-	garbage := make([]byte, 1<<20)
-	for i := range garbage {
-		garbage[i] = byte(rng.UintN(256))
-	}
-	cases := []struct {
-		name, in string
-		reason   string
-	}{
-		{"empty", "", source.ReasonInvalidJSON},
-		{"only space", " \r\n\t", source.ReasonInvalidJSON},
-		{"truncated fixture", string(multiData[:len(multiData)/2]), source.ReasonInvalidJSON},
-		{"truncated object", `{"check_type":"kubernetes","results":{`, source.ReasonInvalidJSON},
-		{"trailing comma", `[{"check_type":"kubernetes"},]`, source.ReasonInvalidJSON},
-		{"trailing garbage", `{"check_type":"kubernetes"} }`, source.ReasonInvalidJSON},
-		{"cli output", "kubernetes scan results:\n\nPassed checks: 1, Failed checks: 3\n", source.ReasonInvalidJSON},
-		{"1 MiB random bytes", string(garbage), source.ReasonInvalidJSON},
-		{"1 MiB garbage after a bracket", "[" + string(garbage), source.ReasonInvalidJSON},
-		{"10000 open brackets", strings.Repeat("[", 10000), source.ReasonInvalidJSON},
-		{"100000 nested arrays", strings.Repeat("[", 100000) + strings.Repeat("]", 100000), source.ReasonInvalidJSON},
-		{"10000 open objects", strings.Repeat(`{"results":`, 10000), source.ReasonInvalidJSON},
-		{"null", "null", source.ReasonUnknownShape},
-		{"string", `"failed_checks"`, source.ReasonUnknownShape},
-		{"number", "3", source.ReasonUnknownShape},
-		{"boolean", "false", source.ReasonUnknownShape},
-		{"empty object", "{}", source.ReasonUnknownShape},
-		{"null results only", `{"results":null}`, source.ReasonUnknownShape},
-		{"kube-bench output", `{"Controls":[],"Totals":{}}`, source.ReasonUnknownShape},
-		{"array with an empty object", `[{"check_type":"kubernetes","results":{}},{}]`, source.ReasonUnknownShape},
-		{"array with null", `[null]`, source.ReasonUnknownShape},
-		{"1 MiB string", `"` + strings.Repeat("a", 1<<20) + `"`, source.ReasonUnknownShape},
-		{"results is a list", `{"check_type":"kubernetes","results":[]}`, source.ReasonWrongType},
-		{"failed_checks is an object", `{"results":{"failed_checks":{"check_id":"CKV_K8S_1"}}}`, source.ReasonWrongType},
-		{"check is a string", `{"results":{"failed_checks":["CKV_K8S_1"]}}`, source.ReasonWrongType},
-		{"check_type is a number", `{"check_type":1,"results":{}}`, source.ReasonWrongType},
-		{"check_id is a number", `{"results":{"failed_checks":[{"check_id":16}]}}`, source.ReasonWrongType},
-		{"file_line_range is a string", `{"results":{"failed_checks":[{"check_id":"A","file_line_range":"1-40"}]}}`, source.ReasonWrongType},
-		{"file_line_range holds strings", `{"results":{"failed_checks":[{"check_id":"A","file_line_range":["1","40"]}]}}`, source.ReasonWrongType},
-		{"severity is an object", `{"results":{"failed_checks":[{"check_id":"A","severity":{"name":"HIGH"}}]}}`, source.ReasonWrongType},
-		{"element is a number", `[1]`, source.ReasonWrongType},
-		{"10000 nested arrays", strings.Repeat("[", 10000) + strings.Repeat("]", 10000), source.ReasonWrongType},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			r, err := Parse([]byte(c.in))
-			if err == nil {
-				t.Fatalf("Parse accepted it: %+v", r)
-			}
-			if got := parseErrorReason(t, err); got != c.reason {
-				t.Errorf("reason %q; want %q (%v)", got, c.reason, err)
-			}
-			if !strings.Contains(err.Error(), "checkov") {
-				t.Errorf("error %q does not name the source", err)
-			}
-			if r.Checks != nil || r.Skipped != 0 {
-				t.Errorf("a refused payload returned a report: %+v", r)
-			}
-		})
-	}
+	cases := append(sourcetest.BadJSON(fx.Read(t, multi), sourcetest.Reasons{
+		Blank: source.ReasonInvalidJSON, Broken: source.ReasonInvalidJSON, Scalar: source.ReasonUnknownShape,
+	}), []sourcetest.Case{
+		{Name: "truncated object", In: `{"check_type":"kubernetes","results":{`, Reason: source.ReasonInvalidJSON},
+		{Name: "trailing comma", In: `[{"check_type":"kubernetes"},]`, Reason: source.ReasonInvalidJSON},
+		{Name: "trailing garbage", In: `{"check_type":"kubernetes"} }`, Reason: source.ReasonInvalidJSON},
+		{Name: "cli output", In: "kubernetes scan results:\n\nPassed checks: 1, Failed checks: 3\n", Reason: source.ReasonInvalidJSON},
+		{Name: "10000 open objects", In: strings.Repeat(`{"results":`, 10000), Reason: source.ReasonInvalidJSON},
+		{Name: "empty object", In: "{}", Reason: source.ReasonUnknownShape},
+		{Name: "null results only", In: `{"results":null}`, Reason: source.ReasonUnknownShape},
+		{Name: "kube-bench output", In: `{"Controls":[],"Totals":{}}`, Reason: source.ReasonUnknownShape},
+		{Name: "array with an empty object", In: `[{"check_type":"kubernetes","results":{}},{}]`, Reason: source.ReasonUnknownShape},
+		{Name: "array with null", In: `[null]`, Reason: source.ReasonUnknownShape},
+		{Name: "results is a list", In: `{"check_type":"kubernetes","results":[]}`, Reason: source.ReasonWrongType},
+		{Name: "failed_checks is an object", In: `{"results":{"failed_checks":{"check_id":"CKV_K8S_1"}}}`, Reason: source.ReasonWrongType},
+		{Name: "check is a string", In: `{"results":{"failed_checks":["CKV_K8S_1"]}}`, Reason: source.ReasonWrongType},
+		{Name: "check_type is a number", In: `{"check_type":1,"results":{}}`, Reason: source.ReasonWrongType},
+		{Name: "check_id is a number", In: `{"results":{"failed_checks":[{"check_id":16}]}}`, Reason: source.ReasonWrongType},
+		{Name: "file_line_range is a string", In: `{"results":{"failed_checks":[{"check_id":"A","file_line_range":"1-40"}]}}`, Reason: source.ReasonWrongType},
+		{Name: "file_line_range holds strings", In: `{"results":{"failed_checks":[{"check_id":"A","file_line_range":["1","40"]}]}}`, Reason: source.ReasonWrongType},
+		{Name: "severity is an object", In: `{"results":{"failed_checks":[{"check_id":"A","severity":{"name":"HIGH"}}]}}`, Reason: source.ReasonWrongType},
+		{Name: "element is a number", In: `[1]`, Reason: source.ReasonWrongType},
+		{Name: "10000 nested arrays", In: strings.Repeat("[", 10000) + strings.Repeat("]", 10000), Reason: source.ReasonWrongType},
+	}...)
+	sourcetest.Refuses(t, "checkov", cases, func(in []byte) (bool, error) {
+		r, err := Parse(in)
+		return r.Checks == nil && r.Skipped == 0, err
+	})
 }
 
 func TestParseRefusesEveryTruncation(t *testing.T) {
-	// Any strict prefix of a document is broken JSON, never a smaller
-	// report: a ConfigMap cut short must not resolve the checks it lost.
+	// A ConfigMap cut short must not resolve the checks it lost.
 	for _, name := range []string{single, multi} {
-		data := bytes.TrimSpace(readFixture(t, name))
-		for n := range len(data) {
-			if _, err := Parse(data[:n]); err == nil || parseErrorReason(t, err) != source.ReasonInvalidJSON {
-				t.Fatalf("%s cut at %d bytes: err %v; want %s", name, n, err, source.ReasonInvalidJSON)
-			}
-		}
+		sourcetest.RefusesTruncations(t, name, fx.Read(t, name), 0, sourcetest.EveryByte, source.ReasonInvalidJSON,
+			func(b []byte) error { _, err := Parse(b); return err })
 	}
 }
 
@@ -107,7 +70,7 @@ func TestParseHugeValidInput(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Parse of %d bytes: %v", len(data), err)
 	}
-	fs := Findings(r, fixedTime)
+	fs := Findings(r, sourcetest.Now)
 	if len(r.Checks) != n || len(fs) != n {
 		t.Fatalf("got %d checks, %d findings; want %d", len(r.Checks), len(fs), n)
 	}

@@ -6,6 +6,7 @@ import (
 
 	zenv1 "github.com/kube-zen/zen-watcher/api/v1"
 	"github.com/kube-zen/zen-watcher/internal/finding"
+	"github.com/kube-zen/zen-watcher/internal/source/sourcetest"
 )
 
 func TestFindingsFromFixtures(t *testing.T) {
@@ -29,7 +30,7 @@ func TestFindingsFromFixtures(t *testing.T) {
 					"framework":       "kubernetes",
 					"resource":        "Deployment.shop.web",
 				},
-				DetectedAt: fixedTime,
+				DetectedAt: sourcetest.Now,
 				DedupKey:   "CKV_K8S_20/Deployment.shop.web",
 			},
 			{
@@ -46,7 +47,7 @@ func TestFindingsFromFixtures(t *testing.T) {
 					"framework":       "kubernetes",
 					"resource":        "Pod.default.debug",
 				},
-				DetectedAt: fixedTime,
+				DetectedAt: sourcetest.Now,
 				DedupKey:   "CKV_K8S_16/Pod.default.debug",
 			},
 			{
@@ -63,7 +64,7 @@ func TestFindingsFromFixtures(t *testing.T) {
 					"framework":       "kubernetes",
 					"resource":        "Deployment.shop.web",
 				},
-				DetectedAt: fixedTime,
+				DetectedAt: sourcetest.Now,
 				DedupKey:   "CKV_K8S_43/Deployment.shop.web",
 			},
 		}},
@@ -82,7 +83,7 @@ func TestFindingsFromFixtures(t *testing.T) {
 					"framework":       "kubernetes",
 					"resource":        "DaemonSet.kube-system.node-agent",
 				},
-				DetectedAt: fixedTime,
+				DetectedAt: sourcetest.Now,
 				DedupKey:   "CKV_K8S_28/DaemonSet.kube-system.node-agent",
 			},
 			{
@@ -99,18 +100,18 @@ func TestFindingsFromFixtures(t *testing.T) {
 					"framework":       "dockerfile",
 					"resource":        "/Dockerfile.",
 				},
-				DetectedAt: fixedTime,
+				DetectedAt: sourcetest.Now,
 				DedupKey:   "CKV_DOCKER_3//Dockerfile.",
 			},
 		}},
 	}
 	for _, c := range cases {
 		t.Run(c.file, func(t *testing.T) {
-			r, err := Parse(readFixture(t, c.file))
+			r, err := Parse(fx.Read(t, c.file))
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := Findings(r, fixedTime)
+			got := Findings(r, sourcetest.Now)
 			if len(got) != len(c.want) {
 				t.Fatalf("got %d findings; want %d", len(got), len(c.want))
 			}
@@ -199,12 +200,12 @@ func TestResourceRef(t *testing.T) {
 
 func TestFindingsKeepDetailsApartFromReport(t *testing.T) {
 	r := Report{Checks: []FailedCheck{{CheckID: "A", Resource: "Pod.a.b", FileLineRange: []int{1, 2}, Framework: "kubernetes"}}}
-	f := Findings(r, fixedTime)[0]
+	f := Findings(r, sourcetest.Now)[0]
 	f.Details["file_line_range"].([]int)[0] = 99
 	if r.Checks[0].FileLineRange[0] != 1 {
 		t.Error("editing a finding's details changed the report")
 	}
-	if _, ok := Findings(Report{Checks: []FailedCheck{{CheckID: "B"}}}, fixedTime)[0].Details["file_line_range"]; ok {
+	if _, ok := Findings(Report{Checks: []FailedCheck{{CheckID: "B"}}}, sourcetest.Now)[0].Details["file_line_range"]; ok {
 		t.Error("an absent line range should stay absent")
 	}
 }

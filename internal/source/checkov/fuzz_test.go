@@ -2,63 +2,42 @@ package checkov
 
 import (
 	"testing"
+
+	"github.com/kube-zen/zen-watcher/internal/source"
+	"github.com/kube-zen/zen-watcher/internal/source/sourcetest"
 )
 
 func FuzzParse(f *testing.F) {
-	for _, name := range []string{single, multi} {
-		f.Add(readFixture(f, name))
-	}
-	for _, s := range []string{
-		``, `null`, `{}`, `[]`, `[null]`, `{"results":null}`, `{"checkov_version":"3"}`,
+	fx.SeedFiles(f, single, multi)
+	sourcetest.Seed(f, ``, `null`, `{}`, `[]`, `[null]`, `{"results":null}`, `{"checkov_version":"3"}`,
 		`{"results":{"failed_checks":[{"check_id":"CKV_K8S_16","resource":"Pod.a.b.c","severity":"HIGH"}]}}`,
-		`[{"check_type":"kubernetes","results":{"failed_checks":[{"resource":"/x"}]}}]`,
-	} {
-		f.Add([]byte(s))
-	}
+		`[{"check_type":"kubernetes","results":{"failed_checks":[{"resource":"/x"}]}}]`)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		r, err := Parse(data)
 		if err != nil {
-			if reason := parseErrorReason(t, err); !knownReasons[reason] {
-				t.Fatalf("unknown reason %q: %v", reason, err)
-			}
+			sourcetest.CheckReason(t, err, source.ReasonInvalidJSON, source.ReasonUnknownShape, source.ReasonWrongType)
 			return
 		}
-		fs := Findings(r, fixedTime)
+		fs := Findings(r, sourcetest.Now)
 		if len(fs) != len(r.Checks) {
 			t.Fatalf("%d findings for %d checks", len(fs), len(r.Checks))
 		}
 		for _, f := range fs {
-			if f.DedupKey == "" || f.Details["check_id"] == "" {
-				t.Fatalf("finding without identity: %+v", f)
+			if err := sourcetest.CheckFinding(f); err != nil {
+				t.Fatal(err)
 			}
-			if res := f.Resource; res != nil && (res.Kind == "" || res.Name == "") {
-				t.Fatalf("resource with an empty kind or name: %+v", res)
+			if f.Details["check_id"] == "" {
+				t.Fatalf("finding without a check id: %+v", f)
 			}
 		}
 	})
 }
 
-func BenchmarkParse(b *testing.B) {
-	data := readFixture(b, multi)
-	b.SetBytes(int64(len(data)))
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := Parse(data); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
+func BenchmarkParse(b *testing.B) { sourcetest.BenchParse(b, fx.Read(b, multi), parseOnly) }
 
-func BenchmarkParseLarge(b *testing.B) {
-	data := hugeRun(20000)
-	b.SetBytes(int64(len(data)))
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := Parse(data); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
+func BenchmarkParseLarge(b *testing.B) { sourcetest.BenchParse(b, hugeRun(20000), parseOnly) }
+
+func parseOnly(data []byte) error { _, err := Parse(data); return err }
 
 func BenchmarkFindings(b *testing.B) {
 	r, err := Parse(hugeRun(1000))
@@ -67,6 +46,6 @@ func BenchmarkFindings(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		Findings(r, fixedTime)
+		Findings(r, sourcetest.Now)
 	}
 }

@@ -67,7 +67,7 @@ func TestParseFixtures(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.file, func(t *testing.T) {
-			r, err := Parse(readFixture(t, c.file))
+			r, err := Parse(fx.Read(t, c.file))
 			if err != nil {
 				t.Fatalf("Parse: %v", err)
 			}

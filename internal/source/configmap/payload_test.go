@@ -1,12 +1,12 @@
 package configmap
 
 import (
-	"errors"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/kube-zen/zen-watcher/internal/source"
+	"github.com/kube-zen/zen-watcher/internal/source/sourcetest"
 )
 
 func TestPayloads(t *testing.T) {
@@ -27,8 +27,7 @@ func TestPayloads(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			got, err := payloads(&corev1.ConfigMap{Data: c.data, BinaryData: c.binary})
 			if c.wantReason != "" {
-				var pe *source.ParseError
-				if !errors.As(err, &pe) || pe.Reason != c.wantReason {
+				if r := sourcetest.Reason(t, err); r != c.wantReason {
 					t.Fatalf("want %s, got %v", c.wantReason, err)
 				}
 				return

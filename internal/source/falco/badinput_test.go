@@ -3,75 +3,47 @@ package falco
 import (
 	"bytes"
 	"fmt"
-	"math/rand/v2"
 	"strings"
 	"testing"
 
 	"github.com/kube-zen/zen-watcher/internal/source"
+	"github.com/kube-zen/zen-watcher/internal/source/sourcetest"
 )
 
-// knownReasons are the whole-body reasons Parse may give.
-var knownReasons = map[string]bool{
-	source.ReasonInvalidJSON:  true,
-	source.ReasonUnknownShape: true,
-	source.ReasonNoPayload:    true,
-}
-
 func TestParseRefusesBodiesWithoutAlerts(t *testing.T) {
-	shellData := readFixture(t, shell)
-	rng := rand.New(rand.NewPCG(3, 4))
-	garbage := make([]byte, 1<<20)
-	for i := range garbage {
-		garbage[i] = byte(rng.UintN(256))
+	shellData := fx.Read(t, shell)
+	garbage := sourcetest.Garbage(3, 1<<20)
+	cases := []sourcetest.Case{
+		{Name: "empty", In: "", Reason: source.ReasonNoPayload, Says: "empty"},
+		{Name: "only space", In: " \r\n\t\n", Reason: source.ReasonNoPayload, Says: "empty"},
+		{Name: "array", In: "[" + string(shellData) + "]", Reason: source.ReasonUnknownShape, Says: "one alert object per request"},
+		{Name: "empty array", In: "[]", Reason: source.ReasonUnknownShape, Says: "JSON array"},
+		{Name: "pretty array", In: "[\n  {\"rule\":\"r\",\"priority\":\"Error\"},\n  {\"rule\":\"s\",\"priority\":\"Error\"}\n]\n", Reason: source.ReasonUnknownShape, Says: "NDJSON"},
+		{Name: "broken array", In: "[{", Reason: source.ReasonUnknownShape, Says: "JSON array"},
+		{Name: "null", In: "null", Reason: source.ReasonUnknownShape, Says: "null"},
+		{Name: "string", In: `"output"`, Reason: source.ReasonUnknownShape, Says: "a string"},
+		{Name: "number", In: "5\n", Reason: source.ReasonUnknownShape, Says: "a number"},
+		{Name: "boolean", In: "true", Reason: source.ReasonUnknownShape, Says: "a boolean"},
+		{Name: "1 MiB string", In: `"` + strings.Repeat("a", 1<<20) + `"`, Reason: source.ReasonUnknownShape, Says: "a string"},
+		{Name: "truncated fixture", In: string(shellData[:len(shellData)/2]), Reason: source.ReasonInvalidJSON, Says: "falco"},
+		{Name: "truncated object", In: `{"rule":"r",`, Reason: source.ReasonInvalidJSON, Says: "falco"},
+		{Name: "missing value", In: `{"rule":"r","priority":}`, Reason: source.ReasonInvalidJSON, Says: "byte"},
+		{Name: "trailing comma", In: `{"rule":"r","priority":"Error",}`, Reason: source.ReasonInvalidJSON, Says: "falco"},
+		{Name: "single quotes", In: `{'rule':'r'}`, Reason: source.ReasonInvalidJSON, Says: "falco"},
+		{Name: "text", In: "Critical A shell was spawned in a container\n", Reason: source.ReasonInvalidJSON, Says: "falco"},
+		{Name: "literal cut short", In: "nul", Reason: source.ReasonInvalidJSON, Says: "falco"},
+		{Name: "1 MiB random bytes", In: string(garbage), Reason: source.ReasonInvalidJSON, Says: "falco"},
+		{Name: "1 MiB garbage after a brace", In: "{" + string(garbage), Reason: source.ReasonInvalidJSON, Says: "falco"},
+		{Name: "10000 open objects", In: strings.Repeat(`{"a":`, 10000), Reason: source.ReasonInvalidJSON, Says: "falco"},
+		{Name: "20000 nested objects", In: strings.Repeat(`{"a":`, 20000) + "1" + strings.Repeat("}", 20000), Reason: source.ReasonInvalidJSON, Says: "depth"},
+		{Name: "deep output_fields", In: `{"rule":"r","priority":"Error","output_fields":` + strings.Repeat("[", 20000) + strings.Repeat("]", 20000) + "}", Reason: source.ReasonInvalidJSON, Says: "depth"},
+		{Name: "pretty and broken", In: "{\n  \"rule\": \"r\",\n  \"priority\": \"Error\",\n  \"output_fields\": {\n    \"a\": tru\n  }\n}\n", Reason: source.ReasonInvalidJSON, Says: "falco"},
+		{Name: "pretty and cut", In: "{\n  \"rule\": \"r\",\n  \"priority\": \"Error\",\n  \"output_fields\": {\n    \"a\": \"b\"\n", Reason: source.ReasonInvalidJSON, Says: "falco"},
 	}
-	cases := []struct {
-		name, in string
-		reason   string
-		says     string
-	}{
-		{"empty", "", source.ReasonNoPayload, "empty"},
-		{"only space", " \r\n\t\n", source.ReasonNoPayload, "empty"},
-		{"array", "[" + string(shellData) + "]", source.ReasonUnknownShape, "one alert object per request"},
-		{"empty array", "[]", source.ReasonUnknownShape, "JSON array"},
-		{"pretty array", "[\n  {\"rule\":\"r\",\"priority\":\"Error\"},\n  {\"rule\":\"s\",\"priority\":\"Error\"}\n]\n", source.ReasonUnknownShape, "NDJSON"},
-		{"broken array", "[{", source.ReasonUnknownShape, "JSON array"},
-		{"null", "null", source.ReasonUnknownShape, "null"},
-		{"string", `"output"`, source.ReasonUnknownShape, "a string"},
-		{"number", "5\n", source.ReasonUnknownShape, "a number"},
-		{"boolean", "true", source.ReasonUnknownShape, "a boolean"},
-		{"1 MiB string", `"` + strings.Repeat("a", 1<<20) + `"`, source.ReasonUnknownShape, "a string"},
-		{"truncated fixture", string(shellData[:len(shellData)/2]), source.ReasonInvalidJSON, "falco"},
-		{"truncated object", `{"rule":"r",`, source.ReasonInvalidJSON, "falco"},
-		{"missing value", `{"rule":"r","priority":}`, source.ReasonInvalidJSON, "byte"},
-		{"trailing comma", `{"rule":"r","priority":"Error",}`, source.ReasonInvalidJSON, "falco"},
-		{"single quotes", `{'rule':'r'}`, source.ReasonInvalidJSON, "falco"},
-		{"text", "Critical A shell was spawned in a container\n", source.ReasonInvalidJSON, "falco"},
-		{"literal cut short", "nul", source.ReasonInvalidJSON, "falco"},
-		{"1 MiB random bytes", string(garbage), source.ReasonInvalidJSON, "falco"},
-		{"1 MiB garbage after a brace", "{" + string(garbage), source.ReasonInvalidJSON, "falco"},
-		{"10000 open objects", strings.Repeat(`{"a":`, 10000), source.ReasonInvalidJSON, "falco"},
-		{"20000 nested objects", strings.Repeat(`{"a":`, 20000) + "1" + strings.Repeat("}", 20000), source.ReasonInvalidJSON, "depth"},
-		{"deep output_fields", `{"rule":"r","priority":"Error","output_fields":` + strings.Repeat("[", 20000) + strings.Repeat("]", 20000) + "}", source.ReasonInvalidJSON, "depth"},
-		{"pretty and broken", "{\n  \"rule\": \"r\",\n  \"priority\": \"Error\",\n  \"output_fields\": {\n    \"a\": tru\n  }\n}\n", source.ReasonInvalidJSON, "falco"},
-		{"pretty and cut", "{\n  \"rule\": \"r\",\n  \"priority\": \"Error\",\n  \"output_fields\": {\n    \"a\": \"b\"\n", source.ReasonInvalidJSON, "falco"},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			b, err := NewParser(PriorityDebug).Parse([]byte(c.in), fixedTime)
-			if err == nil {
-				t.Fatalf("Parse accepted it: %+v", b)
-			}
-			if got := parseErrorReason(t, err); got != c.reason {
-				t.Errorf("reason %q; want %q (%v)", got, c.reason, err)
-			}
-			if !strings.Contains(err.Error(), c.says) {
-				t.Errorf("error %q does not say %q", err, c.says)
-			}
-			if b.Items != 0 || b.Findings != nil || b.Dropped != nil || b.Rejected != nil {
-				t.Errorf("a refused body returned a batch: %+v", b)
-			}
-		})
-	}
+	sourcetest.Refuses(t, "", cases, func(in []byte) (bool, error) {
+		b, err := NewParser(PriorityDebug).Parse(in, sourcetest.Now)
+		return b.Items == 0 && b.Findings == nil && b.Dropped == nil && b.Rejected == nil, err
+	})
 }
 
 func TestParseRejectsBadAlerts(t *testing.T) {
@@ -102,11 +74,11 @@ func TestParseRejectsBadAlerts(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			b, err := NewParser(PriorityDebug).Parse([]byte(c.in), fixedTime)
+			b, err := NewParser(PriorityDebug).Parse([]byte(c.in), sourcetest.Now)
 			if err != nil {
 				t.Fatalf("one well-formed object is a batch, not an error: %v", err)
 			}
-			accounted(t, b)
+			sourcetest.Accounted(t, b)
 			if b.Items != 1 || len(b.Rejected) != 1 {
 				t.Fatalf("items %d, rejected %+v", b.Items, b.Rejected)
 			}
@@ -137,11 +109,11 @@ func TestParseAcceptsOddButValidAlerts(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			b, err := NewParser(PriorityDebug).Parse([]byte(c.in), fixedTime)
+			b, err := NewParser(PriorityDebug).Parse([]byte(c.in), sourcetest.Now)
 			if err != nil {
 				t.Fatal(err)
 			}
-			accounted(t, b)
+			sourcetest.Accounted(t, b)
 			if len(b.Findings) != 1 {
 				t.Fatalf("%+v", b)
 			}
@@ -191,11 +163,11 @@ func TestNDJSONKeepsGoodLinesAroundBadOnes(t *testing.T) {
 					}
 					lines = append(lines, good(i))
 				}
-				b, err := NewParser(PriorityDebug).Parse(ndjson(lines...), fixedTime)
+				b, err := NewParser(PriorityDebug).Parse(ndjson(lines...), sourcetest.Now)
 				if err != nil {
 					t.Fatal(err)
 				}
-				accounted(t, b)
+				sourcetest.Accounted(t, b)
 				findings := 4
 				if c.name == "extra brace" {
 					findings = 5
@@ -244,11 +216,11 @@ func TestNDJSONBrokenPrettyObjectIsOneItem(t *testing.T) {
 		"{\n  \"rule\": \"r\",\n  \"priority\": tru,\n  \"output_fields\": {\n    \"a\": 1\n  }\n}",
 		shellAlert(1, "b", "c", "sh"),
 	)
-	b, err := NewParser(PriorityDebug).Parse(body, fixedTime)
+	b, err := NewParser(PriorityDebug).Parse(body, sourcetest.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	accounted(t, b)
+	sourcetest.Accounted(t, b)
 	if b.Items != 3 || len(b.Findings) != 2 || len(b.Rejected) != 1 || b.Rejected[0].Index != 1 {
 		t.Fatalf("items %d, findings %d, rejected %+v", b.Items, len(b.Findings), b.Rejected)
 	}
@@ -266,11 +238,11 @@ func TestNDJSONBlankLinesAndConcatenation(t *testing.T) {
 		"indented":             "  " + a + "\n  " + c,
 	} {
 		t.Run(name, func(t *testing.T) {
-			b, err := NewParser(PriorityDebug).Parse([]byte(body), fixedTime)
+			b, err := NewParser(PriorityDebug).Parse([]byte(body), sourcetest.Now)
 			if err != nil {
 				t.Fatal(err)
 			}
-			accounted(t, b)
+			sourcetest.Accounted(t, b)
 			if b.Items != 2 || len(b.Findings) != 2 {
 				t.Fatalf("items %d, findings %d, rejected %+v", b.Items, len(b.Findings), b.Rejected)
 			}
@@ -290,21 +262,21 @@ func TestBodyOfOnlyNonObjectsIsRefused(t *testing.T) {
 		{"{\"rule\":\n{\"rule\":", source.ReasonInvalidJSON, "none of the 2 values"},
 	}
 	for _, c := range cases {
-		b, err := NewParser(PriorityDebug).Parse([]byte(c.in), fixedTime)
+		b, err := NewParser(PriorityDebug).Parse([]byte(c.in), sourcetest.Now)
 		if err == nil {
 			t.Errorf("%q accepted: %+v", c.in, b)
 			continue
 		}
-		if r := parseErrorReason(t, err); r != c.reason || !strings.Contains(err.Error(), c.says) {
+		if r := sourcetest.Reason(t, err); r != c.reason || !strings.Contains(err.Error(), c.says) {
 			t.Errorf("%q: %v; want %s saying %q", c.in, err, c.reason, c.says)
 		}
 	}
 	// One object among them makes it a batch, even one that is rejected.
-	b, err := NewParser(PriorityDebug).Parse([]byte("oops\n{\"rule\":\"r\"}\n"), fixedTime)
+	b, err := NewParser(PriorityDebug).Parse([]byte("oops\n{\"rule\":\"r\"}\n"), sourcetest.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	accounted(t, b)
+	sourcetest.Accounted(t, b)
 	if b.Items != 2 || len(b.Rejected) != 2 || b.Rejected[1].Reason != source.ReasonMissingField {
 		t.Fatalf("%+v", b)
 	}
@@ -320,11 +292,11 @@ func TestParseHugeNDJSON(t *testing.T) {
 			body.WriteString("{\"rule\":\n")
 		}
 	}
-	b, err := NewParser(PriorityDebug).Parse(body.Bytes(), fixedTime)
+	b, err := NewParser(PriorityDebug).Parse(body.Bytes(), sourcetest.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	accounted(t, b)
+	sourcetest.Accounted(t, b)
 	if len(b.Findings) != n || len(b.Rejected) != n/1000 || b.Items != n+n/1000 {
 		t.Fatalf("items %d, findings %d, rejected %d", b.Items, len(b.Findings), len(b.Rejected))
 	}
@@ -336,16 +308,8 @@ func TestParseHugeNDJSON(t *testing.T) {
 func TestParseEveryTruncation(t *testing.T) {
 	// A strict prefix of one alert is never a smaller alert.
 	for _, name := range allFiles {
-		data := bytes.TrimSpace(readFixture(t, name))
-		for n := 1; n < len(data); n++ {
-			b, err := NewParser(PriorityDebug).Parse(data[:n], fixedTime)
-			if err == nil {
-				t.Fatalf("%s cut at %d bytes was accepted: %+v", name, n, b)
-			}
-			if r := parseErrorReason(t, err); r != source.ReasonInvalidJSON {
-				t.Fatalf("%s cut at %d bytes: %s; want %s", name, n, r, source.ReasonInvalidJSON)
-			}
-		}
+		sourcetest.RefusesTruncations(t, name, fx.Read(t, name), 1, sourcetest.EveryByte, source.ReasonInvalidJSON,
+			func(b []byte) error { _, err := NewParser(PriorityDebug).Parse(b, sourcetest.Now); return err })
 	}
 }
 
@@ -353,11 +317,11 @@ func TestParseDoesNotShareState(t *testing.T) {
 	// Each finding owns its details: editing one leaves the next parse of
 	// the same bytes untouched.
 	p := NewParser(PriorityDebug)
-	data := readFixture(t, shell)
-	b1, _ := p.Parse(data, fixedTime)
+	data := fx.Read(t, shell)
+	b1, _ := p.Parse(data, sourcetest.Now)
 	b1.Findings[0].Details["fields"].(map[string]any)["k8s.pod.name"] = "edited"
 	b1.Findings[0].Details["tags"].([]string)[0] = "edited"
-	b2, _ := p.Parse(data, fixedTime)
+	b2, _ := p.Parse(data, sourcetest.Now)
 	if b2.Findings[0].Details["fields"].(map[string]any)["k8s.pod.name"] != "kubecon" || b2.Findings[0].Details["tags"].([]string)[0] != "container" {
 		t.Fatal("parses share state")
 	}
@@ -365,7 +329,7 @@ func TestParseDoesNotShareState(t *testing.T) {
 	// not change with the next.
 	kept := fmt.Sprintf("%+v", b2)
 	for i := range 10 {
-		if _, err := p.Parse([]byte(shellAlert(i, strings.Repeat("p", 100), "other", "bash")), fixedTime); err != nil {
+		if _, err := p.Parse([]byte(shellAlert(i, strings.Repeat("p", 100), "other", "bash")), sourcetest.Now); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -397,12 +361,12 @@ func TestHostileBodiesAreReadInLinearTime(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			body := bytes.Repeat([]byte(c.line), size/len(c.line))
-			b, err := NewParser(PriorityDebug).Parse(body, fixedTime)
+			b, err := NewParser(PriorityDebug).Parse(body, sourcetest.Now)
 			if (err != nil) != c.err {
 				t.Fatalf("error %v; want one: %v", err, c.err)
 			}
 			if err == nil {
-				accounted(t, b)
+				sourcetest.Accounted(t, b)
 				if n := len(b.Rejected); n > maxExplained && b.Rejected[n-1].Detail != unexplained {
 					t.Errorf("rejection %d explained: %q", n-1, b.Rejected[n-1].Detail)
 				}

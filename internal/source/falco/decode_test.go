@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/kube-zen/zen-watcher/internal/source"
+	"github.com/kube-zen/zen-watcher/internal/source/sourcetest"
 )
 
 func TestParseDecodingChoices(t *testing.T) {
@@ -60,11 +61,11 @@ func TestParseDecodingChoices(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			good := shellAlert(0, "p", "c", "sh")
-			b, err := NewParser(PriorityDebug).Parse(ndjson(good, c.in, good), fixedTime)
+			b, err := NewParser(PriorityDebug).Parse(ndjson(good, c.in, good), sourcetest.Now)
 			if err != nil {
 				t.Fatal(err)
 			}
-			accounted(t, b)
+			sourcetest.Accounted(t, b)
 			if c.check != nil {
 				if len(b.Findings) != 3 {
 					t.Fatalf("findings %d, rejected %+v", len(b.Findings), b.Rejected)
@@ -97,11 +98,11 @@ func TestDroppedAlertsFieldsAreNotDecoded(t *testing.T) {
 		{`{"rule":"r","output_fields":{"a":1e400},"priority":"Debug"}`, source.ReasonWrongType},
 	}
 	for _, c := range cases {
-		b, err := p.Parse(ndjson(c.in, `{"rule":"r","priority":"Error"}`), fixedTime)
+		b, err := p.Parse(ndjson(c.in, `{"rule":"r","priority":"Error"}`), sourcetest.Now)
 		if err != nil {
 			t.Fatal(err)
 		}
-		accounted(t, b)
+		sourcetest.Accounted(t, b)
 		got := ""
 		for reason := range b.Dropped {
 			got = reason
@@ -131,7 +132,7 @@ func TestReleaseKeepsNothingOfTheBody(t *testing.T) {
 	if s.a.Output != "" || s.a.OutputFields != nil || s.value != nil || len(s.a.Tags) != 0 {
 		t.Errorf("a pooled scratch keeps the last alert")
 	}
-	if _, err := s.readAlert(readFixture(t, shell)); err != nil || s.a.Rule == "" {
+	if _, err := s.readAlert(fx.Read(t, shell)); err != nil || s.a.Rule == "" {
 		t.Errorf("a released scratch does not read again: %v", err)
 	}
 }

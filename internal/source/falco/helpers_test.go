@@ -2,13 +2,9 @@ package falco
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
-	"testing"
-	"time"
 
-	"github.com/kube-zen/zen-watcher/internal/source"
-	"github.com/kube-zen/zen-watcher/test/fixtures"
+	"github.com/kube-zen/zen-watcher/internal/source/sourcetest"
 )
 
 // The shared fixtures, by file name.
@@ -21,43 +17,9 @@ const (
 )
 
 var (
-	fixedTime = time.Date(2026, 5, 4, 3, 2, 1, 0, time.UTC)
-	allFiles  = []string{shell, attachExec, disallowed, metrics, sidekick}
+	fx       = sourcetest.Fixtures("falco")
+	allFiles = []string{shell, attachExec, disallowed, metrics, sidekick}
 )
-
-func readFixture(tb testing.TB, name string) []byte {
-	tb.Helper()
-	return fixtures.MustRead(tb, "falco/"+name)
-}
-
-func parseErrorReason(tb testing.TB, err error) string {
-	tb.Helper()
-	var pe *source.ParseError
-	if !errors.As(err, &pe) {
-		tb.Fatalf("error %v (%T) is not a *source.ParseError", err, err)
-	}
-	return pe.Reason
-}
-
-// accounted fails unless every item of b is a finding, a drop or a
-// rejection, and rejections are in body order.
-func accounted(tb testing.TB, b source.Batch) {
-	tb.Helper()
-	n := len(b.Findings) + len(b.Rejected)
-	for _, c := range b.Dropped {
-		n += c
-	}
-	if n != b.Items {
-		tb.Fatalf("%d items but %d findings, %v dropped, %d rejected", b.Items, len(b.Findings), b.Dropped, len(b.Rejected))
-	}
-	last := -1
-	for _, r := range b.Rejected {
-		if r.Index <= last || r.Index >= b.Items {
-			tb.Fatalf("rejection index %d out of order or range (items %d): %+v", r.Index, b.Items, b.Rejected)
-		}
-		last = r.Index
-	}
-}
 
 // shellAlert is the shell fixture's alert with the members that change
 // from one occurrence to the next set from i, and pod, container and

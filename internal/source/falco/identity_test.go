@@ -5,11 +5,12 @@ import (
 	"testing"
 
 	zenv1 "github.com/kube-zen/zen-watcher/api/v1"
+	"github.com/kube-zen/zen-watcher/internal/source/sourcetest"
 )
 
 func keyOf(t *testing.T, body string) string {
 	t.Helper()
-	b, err := NewParser(PriorityDebug).Parse([]byte(body), fixedTime)
+	b, err := NewParser(PriorityDebug).Parse([]byte(body), sourcetest.Now)
 	if err != nil || len(b.Findings) != 1 {
 		t.Fatalf("%s: %+v, %v", body, b, err)
 	}
@@ -44,9 +45,9 @@ func TestDedupKeySeparatesWhatDiffers(t *testing.T) {
 		{"host alert on another node", `{"rule":"Read sensitive file untrusted","priority":"Warning","hostname":"node-b","output_fields":{"container.id":"host","container.name":"host","proc.exepath":"/usr/bin/cat","proc.pid":1}}`},
 		{"host alert, node in evt.hostname", `{"rule":"Read sensitive file untrusted","priority":"Warning","output_fields":{"evt.hostname":"node-c","container.name":"host","proc.exepath":"/usr/bin/cat"}}`},
 		{"other executable", `{"rule":"Read sensitive file untrusted","priority":"Warning","hostname":"node-a","output_fields":{"container.id":"host","container.name":"host","proc.exepath":"/usr/bin/less","proc.pid":1}}`},
-		{"audit", string(readFixture(t, disallowed))},
-		{"audit, other user", strings.Replace(string(readFixture(t, disallowed)), `"ka.user.name":"yacht"`, `"ka.user.name":"sailor"`, 1)},
-		{"audit, other verb", strings.Replace(string(readFixture(t, disallowed)), `"ka.verb":"patch"`, `"ka.verb":"delete"`, 1)},
+		{"audit", string(fx.Read(t, disallowed))},
+		{"audit, other user", strings.Replace(string(fx.Read(t, disallowed)), `"ka.user.name":"yacht"`, `"ka.user.name":"sailor"`, 1)},
+		{"audit, other verb", strings.Replace(string(fx.Read(t, disallowed)), `"ka.verb":"patch"`, `"ka.verb":"delete"`, 1)},
 	}
 	seen := map[string]string{}
 	for _, c := range cases {
@@ -108,7 +109,7 @@ func TestResource(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			body := `{"rule":"r","priority":"Error","source":"` + c.source + `","output_fields":{` + c.fields + `}}`
-			b, err := NewParser(PriorityDebug).Parse([]byte(body), fixedTime)
+			b, err := NewParser(PriorityDebug).Parse([]byte(body), sourcetest.Now)
 			if err != nil || len(b.Findings) != 1 {
 				t.Fatalf("%+v, %v", b, err)
 			}
@@ -160,7 +161,7 @@ func TestDetectedAt(t *testing.T) {
 		{"9999-12-31T23:59:59-10:00", "2026-05-04T03:02:01Z"},
 	}
 	for _, c := range cases {
-		got := detectedAt(c.in, fixedTime).Format("2006-01-02T15:04:05.999999999Z07:00")
+		got := detectedAt(c.in, sourcetest.Now).Format("2006-01-02T15:04:05.999999999Z07:00")
 		if got != c.want {
 			t.Errorf("detectedAt(%q) = %s; want %s", c.in, got, c.want)
 		}

@@ -10,6 +10,7 @@ import (
 	zenv1 "github.com/kube-zen/zen-watcher/api/v1"
 	"github.com/kube-zen/zen-watcher/internal/finding"
 	"github.com/kube-zen/zen-watcher/internal/source"
+	"github.com/kube-zen/zen-watcher/internal/source/sourcetest"
 )
 
 func TestParseFixtures(t *testing.T) {
@@ -58,11 +59,11 @@ func TestParseFixtures(t *testing.T) {
 	for _, c := range cases {
 		for _, min := range []Priority{PriorityDebug, PriorityWarning} {
 			t.Run(c.file+"/min="+min.String(), func(t *testing.T) {
-				b, err := NewParser(min).Parse(readFixture(t, c.file), fixedTime)
+				b, err := NewParser(min).Parse(fx.Read(t, c.file), sourcetest.Now)
 				if err != nil {
 					t.Fatal(err)
 				}
-				accounted(t, b)
+				sourcetest.Accounted(t, b)
 				if b.Items != 1 || len(b.Rejected) != 0 {
 					t.Fatalf("items %d, rejected %+v", b.Items, b.Rejected)
 				}
@@ -104,7 +105,7 @@ func TestParseFixtures(t *testing.T) {
 }
 
 func TestParseDetails(t *testing.T) {
-	b, err := NewParser(PriorityDebug).Parse(readFixture(t, shell), fixedTime)
+	b, err := NewParser(PriorityDebug).Parse(fx.Read(t, shell), sourcetest.Now)
 	if err != nil || len(b.Findings) != 1 {
 		t.Fatalf("%+v, %v", b, err)
 	}
@@ -133,7 +134,7 @@ func TestParseDetails(t *testing.T) {
 	}
 
 	sk := []byte(`{"output":"x","priority":"Warning","rule":"r","uuid":"5b7fe1e0-aaaa","output_fields":{"evt.time":1,"a":null,"b":"<NA>","c":"","d":{"e":[1,"<NA>"]}}}`)
-	b, err = NewParser(PriorityDebug).Parse(sk, fixedTime)
+	b, err = NewParser(PriorityDebug).Parse(sk, sourcetest.Now)
 	if err != nil || len(b.Findings) != 1 {
 		t.Fatalf("%+v, %v", b, err)
 	}
@@ -146,7 +147,7 @@ func TestParseDetails(t *testing.T) {
 	if got := b.Findings[0].Details; !reflect.DeepEqual(got, want) {
 		t.Errorf("details\n%#v\nwant\n%#v", got, want)
 	}
-	if f := b.Findings[0]; f.Resource != nil || f.DedupKey != "r" || !f.DetectedAt.Equal(fixedTime) {
+	if f := b.Findings[0]; f.Resource != nil || f.DedupKey != "r" || !f.DetectedAt.Equal(sourcetest.Now) {
 		t.Errorf("an alert without identity fields: %+v", f)
 	}
 }
@@ -156,17 +157,17 @@ func TestParseNDJSONOfEveryFixture(t *testing.T) {
 	// CRLF line ends and blank lines are tolerated.
 	var body bytes.Buffer
 	for _, name := range allFiles {
-		body.Write(bytes.TrimSpace(readFixture(t, name)))
+		body.Write(bytes.TrimSpace(fx.Read(t, name)))
 		body.WriteString("\r\n\r\n")
 	}
 	crlf := bytes.ReplaceAll(body.Bytes(), []byte("\n  "), []byte("\r\n  "))
 	for name, data := range map[string][]byte{"LF": body.Bytes(), "CRLF inside too": crlf} {
 		t.Run(name, func(t *testing.T) {
-			b, err := NewParser(PriorityDebug).Parse(data, fixedTime)
+			b, err := NewParser(PriorityDebug).Parse(data, sourcetest.Now)
 			if err != nil {
 				t.Fatal(err)
 			}
-			accounted(t, b)
+			sourcetest.Accounted(t, b)
 			if b.Items != 5 || len(b.Findings) != 4 || b.Dropped[DropInternal] != 1 || len(b.Rejected) != 0 {
 				t.Fatalf("items %d, findings %d, dropped %v, rejected %+v", b.Items, len(b.Findings), b.Dropped, b.Rejected)
 			}
@@ -197,7 +198,7 @@ func TestSeverityOfEveryPriority(t *testing.T) {
 	}
 	for prio, sev := range want {
 		body := []byte(`{"rule":"r","priority":"` + prio.String() + `"}`)
-		b, err := p.Parse(body, fixedTime)
+		b, err := p.Parse(body, sourcetest.Now)
 		if err != nil || len(b.Findings) != 1 || b.Findings[0].Severity != sev {
 			t.Errorf("%s: %+v, %v; want %s", prio, b, err, sev)
 		}
@@ -211,11 +212,11 @@ func TestMinPriority(t *testing.T) {
 			for p := PriorityDebug; p <= PriorityEmergency; p++ {
 				alerts = append(alerts, `{"rule":"r`+p.String()+`","priority":"`+p.String()+`"}`)
 			}
-			b, err := NewParser(min).Parse(ndjson(alerts...), fixedTime)
+			b, err := NewParser(min).Parse(ndjson(alerts...), sourcetest.Now)
 			if err != nil {
 				t.Fatal(err)
 			}
-			accounted(t, b)
+			sourcetest.Accounted(t, b)
 			kept := int(PriorityEmergency-min) + 1
 			if len(b.Findings) != kept || b.Dropped[DropBelowMinPriority] != 8-kept {
 				t.Fatalf("kept %d, dropped %v; want %d kept", len(b.Findings), b.Dropped, kept)
@@ -273,19 +274,19 @@ func TestParserIsSafeForConcurrentUse(t *testing.T) {
 	p := NewParser(PriorityDebug)
 	var bodies [][]byte
 	for _, name := range allFiles {
-		bodies = append(bodies, readFixture(t, name))
+		bodies = append(bodies, fx.Read(t, name))
 	}
 	bodies = append(bodies, ndjson(shellAlert(1, "a", "c", "sh"), `{"rule":`, shellAlert(2, "b", "c", "sh")))
 	want := make([]source.Batch, len(bodies))
 	for i, body := range bodies {
-		want[i], _ = p.Parse(body, fixedTime)
+		want[i], _ = p.Parse(body, sourcetest.Now)
 	}
 	var wg sync.WaitGroup
 	for w := range 8 {
 		wg.Go(func() {
 			for n := range 200 {
 				i := (w + n) % len(bodies)
-				got, err := p.Parse(bodies[i], fixedTime)
+				got, err := p.Parse(bodies[i], sourcetest.Now)
 				if err != nil || !reflect.DeepEqual(got, want[i]) {
 					t.Errorf("body %d: %+v, %v; want %+v", i, got, err, want[i])
 					return

@@ -2,11 +2,11 @@ package fields
 
 import (
 	"encoding/json"
-	"errors"
 	"reflect"
 	"testing"
 
 	"github.com/kube-zen/zen-watcher/internal/source"
+	"github.com/kube-zen/zen-watcher/internal/source/sourcetest"
 )
 
 // payload is a report as the API server's decoder gives it: int64 for
@@ -177,9 +177,8 @@ func TestDecoder(t *testing.T) {
 			if got, want := err.Error(), prefix+tt.wantErr; got != want {
 				t.Errorf("error\n got %q\nwant %q", got, want)
 			}
-			var pe *source.ParseError
-			if !errors.As(err, &pe) || pe.Reason != source.ReasonWrongType {
-				t.Errorf("error %v is not a ParseError of reason %s", err, source.ReasonWrongType)
+			if r := sourcetest.Reason(t, err); r != source.ReasonWrongType {
+				t.Errorf("error %v has reason %s, want %s", err, r, source.ReasonWrongType)
 			}
 		})
 	}

@@ -3,96 +3,49 @@ package kubebench
 import (
 	"bytes"
 	"fmt"
-	"math/rand/v2"
 	"strings"
 	"testing"
 
 	"github.com/kube-zen/zen-watcher/internal/source"
+	"github.com/kube-zen/zen-watcher/internal/source/sourcetest"
 )
 
 func TestParseRefusesBadInput(t *testing.T) {
-	full := readFixture(t, fullRun)
-	rng := rand.New(rand.NewPCG(1, 2))
-	garbage := make([]byte, 1<<20)
-	for i := range garbage {
-		garbage[i] = byte(rng.UintN(256))
-	}
-	cases := []struct {
-		name, in string
-		reason   string
-	}{
-		{"empty", "", source.ReasonInvalidJSON},
-		{"only space", " \n\t ", source.ReasonInvalidJSON},
-		{"truncated fixture", string(full[:len(full)/2]), source.ReasonInvalidJSON},
-		{"truncated object", `{"Controls":[`, source.ReasonInvalidJSON},
-		{"trailing comma", `{"Controls":[],}`, source.ReasonInvalidJSON},
-		{"trailing garbage", `{"Controls":[]} x`, source.ReasonInvalidJSON},
-		{"two documents", `[] []`, source.ReasonInvalidJSON},
-		{"single quotes", `{'Controls':[]}`, source.ReasonInvalidJSON},
-		{"yaml", "Controls:\n- id: 1\n", source.ReasonInvalidJSON},
-		{"1 MiB random bytes", string(garbage), source.ReasonInvalidJSON},
-		{"1 MiB garbage after a brace", "{" + string(garbage), source.ReasonInvalidJSON},
-		{"10000 open brackets", strings.Repeat("[", 10000), source.ReasonInvalidJSON},
-		{"100000 nested arrays", strings.Repeat("[", 100000) + strings.Repeat("]", 100000), source.ReasonInvalidJSON},
-		{"10000 open objects", strings.Repeat(`{"Controls":`, 10000), source.ReasonInvalidJSON},
-		{"null", "null", source.ReasonUnknownShape},
-		{"string", `"Controls"`, source.ReasonUnknownShape},
-		{"number", "42", source.ReasonUnknownShape},
-		{"boolean", "true", source.ReasonUnknownShape},
-		{"empty object", "{}", source.ReasonUnknownShape},
-		{"object without Controls", `{"Totals":{"total_fail":1},"results":[]}`, source.ReasonUnknownShape},
-		{"checkov output", `{"check_type":"kubernetes","results":{"failed_checks":[]}}`, source.ReasonUnknownShape},
-		{"1 MiB string", `"` + strings.Repeat("a", 1<<20) + `"`, source.ReasonUnknownShape},
-		{"Controls is a string", `{"Controls":"x"}`, source.ReasonWrongType},
-		{"Controls is an object", `{"Controls":{"id":"1"}}`, source.ReasonWrongType},
-		{"control is a number", `[1,2]`, source.ReasonWrongType},
-		{"control is an array", `[[]]`, source.ReasonWrongType},
-		{"tests is an object", `[{"tests":{"section":"1.1"}}]`, source.ReasonWrongType},
-		{"results is a string", `[{"tests":[{"results":"none"}]}]`, source.ReasonWrongType},
-		{"scored is a string", `{"Controls":[{"tests":[{"results":[{"test_number":"1.1.1","scored":"yes"}]}]}]}`, source.ReasonWrongType},
-		{"test_number is a number", `[{"tests":[{"results":[{"test_number":1.1}]}]}]`, source.ReasonWrongType},
-		{"version is a number", `[{"version":1.6,"tests":[]}]`, source.ReasonWrongType},
-		{"10000 nested arrays", strings.Repeat("[", 10000) + strings.Repeat("]", 10000), source.ReasonWrongType},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			r, err := Parse([]byte(c.in))
-			if err == nil {
-				t.Fatalf("Parse accepted it: %+v", r)
-			}
-			if got := parseErrorReason(t, err); got != c.reason {
-				t.Errorf("reason %q; want %q (%v)", got, c.reason, err)
-			}
-			if !strings.Contains(err.Error(), "kube-bench") {
-				t.Errorf("error %q does not name the source", err)
-			}
-			if r.Results != nil || r.Skipped != 0 {
-				t.Errorf("a refused payload returned a report: %+v", r)
-			}
-		})
-	}
-}
-
-func TestParseWrongTypeNamesTheField(t *testing.T) {
-	_, err := Parse([]byte(`{"Controls":[{"tests":[{"results":[{"test_number":"1.1.1","scored":"yes"}]}]}]}`))
-	if err == nil {
-		t.Fatal("accepted")
-	}
-	if msg := err.Error(); !strings.Contains(msg, "scored") || !strings.Contains(msg, "want a boolean") {
-		t.Errorf("message %q should name the field and the expected type", msg)
-	}
+	cases := append(sourcetest.BadJSON(fx.Read(t, fullRun), sourcetest.Reasons{
+		Blank: source.ReasonInvalidJSON, Broken: source.ReasonInvalidJSON, Scalar: source.ReasonUnknownShape,
+	}), []sourcetest.Case{
+		{Name: "truncated object", In: `{"Controls":[`, Reason: source.ReasonInvalidJSON},
+		{Name: "trailing comma", In: `{"Controls":[],}`, Reason: source.ReasonInvalidJSON},
+		{Name: "trailing garbage", In: `{"Controls":[]} x`, Reason: source.ReasonInvalidJSON},
+		{Name: "two documents", In: `[] []`, Reason: source.ReasonInvalidJSON},
+		{Name: "yaml", In: "Controls:\n- id: 1\n", Reason: source.ReasonInvalidJSON},
+		{Name: "10000 open objects", In: strings.Repeat(`{"Controls":`, 10000), Reason: source.ReasonInvalidJSON},
+		{Name: "empty object", In: "{}", Reason: source.ReasonUnknownShape},
+		{Name: "object without Controls", In: `{"Totals":{"total_fail":1},"results":[]}`, Reason: source.ReasonUnknownShape},
+		{Name: "checkov output", In: `{"check_type":"kubernetes","results":{"failed_checks":[]}}`, Reason: source.ReasonUnknownShape},
+		{Name: "Controls is a string", In: `{"Controls":"x"}`, Reason: source.ReasonWrongType},
+		{Name: "Controls is an object", In: `{"Controls":{"id":"1"}}`, Reason: source.ReasonWrongType},
+		{Name: "control is a number", In: `[1,2]`, Reason: source.ReasonWrongType},
+		{Name: "control is an array", In: `[[]]`, Reason: source.ReasonWrongType},
+		{Name: "tests is an object", In: `[{"tests":{"section":"1.1"}}]`, Reason: source.ReasonWrongType},
+		{Name: "results is a string", In: `[{"tests":[{"results":"none"}]}]`, Reason: source.ReasonWrongType},
+		{Name: "scored is a string", In: `{"Controls":[{"tests":[{"results":[{"test_number":"1.1.1","scored":"yes"}]}]}]}`, Reason: source.ReasonWrongType,
+			Says: "scored at byte 72 is a JSON string, want a boolean"},
+		{Name: "test_number is a number", In: `[{"tests":[{"results":[{"test_number":1.1}]}]}]`, Reason: source.ReasonWrongType},
+		{Name: "version is a number", In: `[{"version":1.6,"tests":[]}]`, Reason: source.ReasonWrongType},
+		{Name: "10000 nested arrays", In: strings.Repeat("[", 10000) + strings.Repeat("]", 10000), Reason: source.ReasonWrongType},
+	}...)
+	sourcetest.Refuses(t, "kube-bench", cases, func(in []byte) (bool, error) {
+		r, err := Parse(in)
+		return r.Results == nil && r.Skipped == 0, err
+	})
 }
 
 func TestParseRefusesEveryTruncation(t *testing.T) {
-	// Any strict prefix of a document is broken JSON, never a smaller
-	// report: a ConfigMap cut short must not resolve the checks it lost.
+	// A ConfigMap cut short must not resolve the checks it lost.
 	for _, name := range []string{withTotals, fullRun} {
-		data := bytes.TrimSpace(readFixture(t, name))
-		for n := 0; n < len(data); n += 1 + n/50 {
-			if _, err := Parse(data[:n]); err == nil || parseErrorReason(t, err) != source.ReasonInvalidJSON {
-				t.Fatalf("%s cut at %d bytes: err %v; want %s", name, n, err, source.ReasonInvalidJSON)
-			}
-		}
+		sourcetest.RefusesTruncations(t, name, fx.Read(t, name), 0, func(n int) int { return 1 + n/50 }, source.ReasonInvalidJSON,
+			func(b []byte) error { _, err := Parse(b); return err })
 	}
 }
 
@@ -120,7 +73,7 @@ func TestParseHugeValidInput(t *testing.T) {
 	if len(r.Results) != n {
 		t.Fatalf("got %d results; want %d", len(r.Results), n)
 	}
-	if got := len(Findings(r, "node-a", []string{"FAIL"}, fixedTime)); got != n {
+	if got := len(Findings(r, "node-a", []string{"FAIL"}, sourcetest.Now)); got != n {
 		t.Errorf("got %d findings; want %d", got, n)
 	}
 }

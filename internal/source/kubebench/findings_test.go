@@ -4,13 +4,11 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-	"time"
 
 	zenv1 "github.com/kube-zen/zen-watcher/api/v1"
 	"github.com/kube-zen/zen-watcher/internal/finding"
+	"github.com/kube-zen/zen-watcher/internal/source/sourcetest"
 )
-
-var fixedTime = time.Date(2026, 5, 4, 3, 2, 1, 0, time.UTC)
 
 func TestFindingsFromFixtures(t *testing.T) {
 	// Counts taken independently with jq. The full run's Totals agree:
@@ -31,11 +29,11 @@ func TestFindingsFromFixtures(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.file+"/"+strings.Join(c.statuses, "+"), func(t *testing.T) {
-			r, err := Parse(readFixture(t, c.file))
+			r, err := Parse(fx.Read(t, c.file))
 			if err != nil {
 				t.Fatal(err)
 			}
-			fs := Findings(r, "worker-1", c.statuses, fixedTime)
+			fs := Findings(r, "worker-1", c.statuses, sourcetest.Now)
 			if len(fs) != c.want {
 				t.Fatalf("got %d findings; want %d", len(fs), c.want)
 			}
@@ -57,11 +55,11 @@ func TestFindingsFromFixtures(t *testing.T) {
 }
 
 func TestFindingFieldByField(t *testing.T) {
-	r, err := Parse(readFixture(t, fullRun))
+	r, err := Parse(fx.Read(t, fullRun))
 	if err != nil {
 		t.Fatal(err)
 	}
-	fs := Findings(r, "worker-1", []string{"FAIL"}, fixedTime)
+	fs := Findings(r, "worker-1", []string{"FAIL"}, sourcetest.Now)
 	want := finding.Finding{
 		Source:    "kube-bench",
 		Category:  zenv1.CategoryCompliance,
@@ -82,7 +80,7 @@ func TestFindingFieldByField(t *testing.T) {
 			"status":            "FAIL",
 			"scored":            true,
 		},
-		DetectedAt: fixedTime,
+		DetectedAt: sourcetest.Now,
 		DedupKey:   "worker-1/1.6/1.1.1",
 	}
 	if !reflect.DeepEqual(fs[0], want) {
@@ -95,11 +93,11 @@ func TestFindingFieldByField(t *testing.T) {
 }
 
 func TestFindingsUnscoredWarnIsMedium(t *testing.T) {
-	r, err := Parse(readFixture(t, withTotals))
+	r, err := Parse(fx.Read(t, withTotals))
 	if err != nil {
 		t.Fatal(err)
 	}
-	fs := Findings(r, "cp-1", []string{"FAIL", "WARN"}, fixedTime)
+	fs := Findings(r, "cp-1", []string{"FAIL", "WARN"}, sourcetest.Now)
 	if len(fs) != 1 {
 		t.Fatalf("got %d findings; want 1", len(fs))
 	}
@@ -134,7 +132,7 @@ func TestFindingsStatusMatching(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			var got []string
-			for _, f := range Findings(r, "n", c.statuses, fixedTime) {
+			for _, f := range Findings(r, "n", c.statuses, sourcetest.Now) {
 				got = append(got, f.Details["test_number"].(string))
 			}
 			if !reflect.DeepEqual(got, c.want) {
@@ -146,13 +144,13 @@ func TestFindingsStatusMatching(t *testing.T) {
 
 func TestFindingsScopeByNodeAndVersion(t *testing.T) {
 	r := Report{Results: []Result{{Version: "1.6", TestNumber: "4.2.1", Status: "FAIL"}}}
-	a := Findings(r, "node-a", []string{"FAIL"}, fixedTime)[0]
-	b := Findings(r, "node-b", []string{"FAIL"}, fixedTime)[0]
+	a := Findings(r, "node-a", []string{"FAIL"}, sourcetest.Now)[0]
+	b := Findings(r, "node-b", []string{"FAIL"}, sourcetest.Now)[0]
 	if a.DedupKey == b.DedupKey {
 		t.Errorf("two nodes share the key %q", a.DedupKey)
 	}
 	r.Results[0].Version = "1.7"
-	if c := Findings(r, "node-a", []string{"FAIL"}, fixedTime)[0]; c.DedupKey == a.DedupKey {
+	if c := Findings(r, "node-a", []string{"FAIL"}, sourcetest.Now)[0]; c.DedupKey == a.DedupKey {
 		t.Errorf("two benchmark versions share the key %q", a.DedupKey)
 	}
 	if a.Resource == b.Resource {
@@ -162,7 +160,7 @@ func TestFindingsScopeByNodeAndVersion(t *testing.T) {
 
 func TestFindingsWithoutNode(t *testing.T) {
 	r := Report{Results: []Result{{Version: "1.6", TestNumber: "4.2.1", Status: "FAIL", DetectedVersion: "1.27"}}}
-	f := Findings(r, "", []string{"FAIL"}, fixedTime)[0]
+	f := Findings(r, "", []string{"FAIL"}, sourcetest.Now)[0]
 	if f.Resource != nil {
 		t.Errorf("resource %+v; want none", f.Resource)
 	}

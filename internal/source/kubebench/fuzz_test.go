@@ -2,25 +2,20 @@ package kubebench
 
 import (
 	"testing"
+
+	"github.com/kube-zen/zen-watcher/internal/source"
+	"github.com/kube-zen/zen-watcher/internal/source/sourcetest"
 )
 
 func FuzzParse(f *testing.F) {
-	for _, name := range []string{withTotals, noTotals, fullRun} {
-		f.Add(readFixture(f, name))
-	}
-	for _, s := range []string{
-		``, `null`, `{}`, `[]`, `{"Controls":null}`, `[null]`, `{"Controls":"x"}`,
+	fx.SeedFiles(f, withTotals, noTotals, fullRun)
+	sourcetest.Seed(f, ``, `null`, `{}`, `[]`, `{"Controls":null}`, `[null]`, `{"Controls":"x"}`,
 		`[{"version":"1.6","tests":[{"section":"1","results":[{"test_number":"1.1","status":"FAIL","scored":true}]}]}]`,
-		`[{"tests":[{"results":[{"status":"FAIL"}]}]}]`,
-	} {
-		f.Add([]byte(s))
-	}
+		`[{"tests":[{"results":[{"status":"FAIL"}]}]}]`)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		r, err := Parse(data)
 		if err != nil {
-			if reason := parseErrorReason(t, err); !knownReasons[reason] {
-				t.Fatalf("unknown reason %q: %v", reason, err)
-			}
+			sourcetest.CheckReason(t, err, source.ReasonInvalidJSON, source.ReasonUnknownShape, source.ReasonWrongType)
 			return
 		}
 		// Asking for every status that occurs must yield one finding per
@@ -37,13 +32,13 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 		for _, node := range []string{"node-a", ""} {
-			fs := Findings(r, node, statuses, fixedTime)
+			fs := Findings(r, node, statuses, sourcetest.Now)
 			if len(fs) != len(r.Results) {
 				t.Fatalf("%d findings for %d results", len(fs), len(r.Results))
 			}
 			for _, f := range fs {
-				if f.DedupKey == "" {
-					t.Fatalf("empty dedup key: %+v", f)
+				if err := sourcetest.CheckFinding(f); err != nil {
+					t.Fatal(err)
 				}
 			}
 		}
@@ -51,24 +46,17 @@ func FuzzParse(f *testing.F) {
 }
 
 func BenchmarkParse(b *testing.B) {
-	data := readFixture(b, fullRun)
-	b.SetBytes(int64(len(data)))
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := Parse(data); err != nil {
-			b.Fatal(err)
-		}
-	}
+	sourcetest.BenchParse(b, fx.Read(b, fullRun), func(data []byte) error { _, err := Parse(data); return err })
 }
 
 func BenchmarkFindings(b *testing.B) {
-	r, err := Parse(readFixture(b, fullRun))
+	r, err := Parse(fx.Read(b, fullRun))
 	if err != nil {
 		b.Fatal(err)
 	}
 	statuses := []string{"FAIL", "WARN"}
 	b.ReportAllocs()
 	for b.Loop() {
-		Findings(r, "worker-1", statuses, fixedTime)
+		Findings(r, "worker-1", statuses, sourcetest.Now)
 	}
 }

@@ -18,7 +18,7 @@ func TestParseFixtures(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.file, func(t *testing.T) {
-			r, err := Parse(readFixture(t, c.file))
+			r, err := Parse(fx.Read(t, c.file))
 			if err != nil {
 				t.Fatalf("Parse: %v", err)
 			}
@@ -42,11 +42,11 @@ func TestParseFixtures(t *testing.T) {
 func TestParseBothShapesAgree(t *testing.T) {
 	// The two upstream test files hold the same controls, once with totals
 	// and once with --nototals: the shape must not change the result.
-	a, err := Parse(readFixture(t, withTotals))
+	a, err := Parse(fx.Read(t, withTotals))
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := Parse(readFixture(t, noTotals))
+	b, err := Parse(fx.Read(t, noTotals))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func TestParseBothShapesAgree(t *testing.T) {
 }
 
 func TestParseFlattensContext(t *testing.T) {
-	r, err := Parse(readFixture(t, withTotals))
+	r, err := Parse(fx.Read(t, withTotals))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/kube-zen/zen-watcher/internal/source"
+	"github.com/kube-zen/zen-watcher/internal/source/sourcetest"
 )
 
 // report is a small PolicyReport in namespace ns around the given
@@ -17,7 +18,7 @@ func report(t *testing.T, members string) *unstructured.Unstructured {
 	if members != "" {
 		sep = ","
 	}
-	return fromJSON(t, `{"apiVersion":"wgpolicyk8s.io/v1alpha2","kind":"PolicyReport",
+	return sourcetest.Object(t, `{"apiVersion":"wgpolicyk8s.io/v1alpha2","kind":"PolicyReport",
 		"metadata":{"name":"r","namespace":"ns"}`+sep+members+`}`)
 }
 
@@ -48,7 +49,7 @@ func TestSubjects(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			r, err := Findings(report(t, c.members), fail, fixedTime)
+			r, err := Findings(report(t, c.members), fail, sourcetest.Now)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -69,7 +70,7 @@ func TestSeverities(t *testing.T) {
 		{"policy":"c","result":"fail","severity":"critical"},{"policy":"d","result":"fail","severity":"HIGH"},
 		{"policy":"e","result":"fail","severity":"low"},{"policy":"f","result":"fail","severity":"info"},
 		{"policy":"g","result":"fail","severity":"severe"},{"policy":"h","result":"pass","severity":"severe"}]`),
-		fail, fixedTime)
+		fail, sourcetest.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +101,7 @@ func TestOutcomes(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			r, err := Findings(u, c.results, fixedTime)
+			r, err := Findings(u, c.results, sourcetest.Now)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -117,7 +118,7 @@ func TestOutcomes(t *testing.T) {
 
 func TestEmptyReports(t *testing.T) {
 	for _, members := range []string{``, `"results":[]`, `"results":null`, `"summary":{"pass":3}`, `"scope":{"kind":"Pod","name":"p"}`} {
-		r, err := Findings(report(t, members), fail, fixedTime)
+		r, err := Findings(report(t, members), fail, sourcetest.Now)
 		if err != nil || len(r.Findings) != 0 || r.NoResource != 0 || r.UnknownSeverity != 0 {
 			t.Errorf("%s: got %+v, %v; want a clean report", members, r, err)
 		}
@@ -131,16 +132,16 @@ func TestTimestamps(t *testing.T) {
 	}{
 		{"seconds", `{"seconds":1701868762,"nanos":0}`, time.Unix(1701868762, 0).UTC()},
 		{"whole float seconds", `{"seconds":1.701868762e9}`, time.Unix(1701868762, 0).UTC()},
-		{"zero is unset", `{"seconds":0,"nanos":0}`, fixedTime},
-		{"negative", `{"seconds":-5}`, fixedTime},
-		{"past year 9999", `{"seconds":253402300800}`, fixedTime},
-		{"past int64", `{"seconds":1e19}`, fixedTime},
-		{"no seconds", `{"nanos":5}`, fixedTime},
-		{"null", `null`, fixedTime},
+		{"zero is unset", `{"seconds":0,"nanos":0}`, sourcetest.Now},
+		{"negative", `{"seconds":-5}`, sourcetest.Now},
+		{"past year 9999", `{"seconds":253402300800}`, sourcetest.Now},
+		{"past int64", `{"seconds":1e19}`, sourcetest.Now},
+		{"no seconds", `{"nanos":5}`, sourcetest.Now},
+		{"null", `null`, sourcetest.Now},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			r, err := Findings(report(t, `"scope":{"kind":"Pod","name":"p"},"results":[{"policy":"a","result":"fail","timestamp":`+c.ts+`}]`), fail, fixedTime)
+			r, err := Findings(report(t, `"scope":{"kind":"Pod","name":"p"},"results":[{"policy":"a","result":"fail","timestamp":`+c.ts+`}]`), fail, sourcetest.Now)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -153,7 +154,7 @@ func TestTimestamps(t *testing.T) {
 
 func TestHugeReport(t *testing.T) {
 	const n = 5000
-	r, err := Findings(generatedReport(t, n), []string{"fail", "warn", "error"}, fixedTime)
+	r, err := Findings(generatedReport(t, n), []string{"fail", "warn", "error"}, sourcetest.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,11 +189,11 @@ func TestWrongTypes(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			r, err := Findings(report(t, c.members), fail, fixedTime)
+			r, err := Findings(report(t, c.members), fail, sourcetest.Now)
 			if err == nil {
 				t.Fatalf("accepted: %+v", r)
 			}
-			if reason := parseErrorReason(t, err); reason != source.ReasonWrongType {
+			if reason := sourcetest.Reason(t, err); reason != source.ReasonWrongType {
 				t.Errorf("reason %q; want %q", reason, source.ReasonWrongType)
 			}
 			if msg := err.Error(); !strings.Contains(msg, " "+c.path+" is ") || !strings.Contains(msg, "kyverno PolicyReport ns/r") {
@@ -207,12 +208,12 @@ func TestWrongTypes(t *testing.T) {
 
 func TestNoObject(t *testing.T) {
 	for _, u := range []*unstructured.Unstructured{nil, {}} {
-		if _, err := Findings(u, fail, fixedTime); err == nil || parseErrorReason(t, err) != source.ReasonNoPayload {
+		if _, err := Findings(u, fail, sourcetest.Now); err == nil || sourcetest.Reason(t, err) != source.ReasonNoPayload {
 			t.Errorf("%#v: err %v; want %s", u, err, source.ReasonNoPayload)
 		}
 	}
 	for _, obj := range []map[string]any{{}, {"metadata": map[string]any{}}} {
-		r, err := Findings(&unstructured.Unstructured{Object: obj}, fail, fixedTime)
+		r, err := Findings(&unstructured.Unstructured{Object: obj}, fail, sourcetest.Now)
 		if err != nil || len(r.Findings) != 0 {
 			t.Errorf("%v: got %+v, %v; want nothing", obj, r, err)
 		}

@@ -8,6 +8,7 @@ import (
 
 	zenv1 "github.com/kube-zen/zen-watcher/api/v1"
 	"github.com/kube-zen/zen-watcher/internal/finding"
+	"github.com/kube-zen/zen-watcher/internal/source/sourcetest"
 )
 
 func TestFixtureCounts(t *testing.T) {
@@ -27,7 +28,7 @@ func TestFixtureCounts(t *testing.T) {
 		{warnChainsaw, 1, 0, 1, 0},
 	}
 	for _, c := range cases {
-		objs := loadFixture(t, c.file)
+		objs := fx.Decode(t, c.file)
 		if len(objs) != c.objects {
 			t.Fatalf("%s: %d objects; want %d", c.file, len(objs), c.objects)
 		}
@@ -39,7 +40,7 @@ func TestFixtureCounts(t *testing.T) {
 			t.Run(c.file+"/"+strings.Join(sel.results, "+"), func(t *testing.T) {
 				got, keys := 0, map[string]bool{}
 				for _, u := range objs {
-					r, err := Findings(u, sel.results, fixedTime)
+					r, err := Findings(u, sel.results, sourcetest.Now)
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -135,7 +136,7 @@ func TestFieldByField(t *testing.T) {
 				"policy": "check-ns-labels", "rule": "require-ns-purpose-label", "message": "",
 				"source": "kyverno", "result": "fail", "category": "", "scored": true,
 			},
-			DetectedAt: fixedTime,
+			DetectedAt: sourcetest.Now,
 			DedupKey:   "/Namespace/bad-ns-2/check-ns-labels/require-ns-purpose-label",
 		},
 	}, {
@@ -150,13 +151,13 @@ func TestFieldByField(t *testing.T) {
 				"message": "validation error: rule require-multiple-replicas failed at path /spec/replicas/",
 				"source":  "kyverno", "result": "warn", "category": "", "scored": false,
 			},
-			DetectedAt: fixedTime,
+			DetectedAt: sourcetest.Now,
 			DedupKey:   "/Deployment/nginx-test/require-multiple-replicas/require-multiple-replicas",
 		},
 	}}
 	for _, c := range cases {
 		t.Run(c.file, func(t *testing.T) {
-			r, err := Findings(loadFixture(t, c.file)[c.object], c.results, fixedTime)
+			r, err := Findings(fx.Decode(t, c.file)[c.object], c.results, sourcetest.Now)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -168,9 +169,9 @@ func TestFieldByField(t *testing.T) {
 }
 
 func TestFindingsDoNotShare(t *testing.T) {
-	u := fromJSON(t, `{"kind":"ClusterPolicyReport","metadata":{"name":"r"},"results":[{"policy":"p","result":"fail",
+	u := sourcetest.Object(t, `{"kind":"ClusterPolicyReport","metadata":{"name":"r"},"results":[{"policy":"p","result":"fail",
 		"properties":{"a":"b"},"resources":[{"kind":"Pod","name":"x","namespace":"n"},{"kind":"Pod","name":"y","namespace":"n"}]}]}`)
-	r, err := Findings(u, []string{"fail"}, fixedTime)
+	r, err := Findings(u, []string{"fail"}, sourcetest.Now)
 	if err != nil || len(r.Findings) != 2 {
 		t.Fatalf("got %+v, %v; want two findings", r, err)
 	}
@@ -180,7 +181,7 @@ func TestFindingsDoNotShare(t *testing.T) {
 	if f := r.Findings[1]; f.Resource.Name != "y" || f.Details["policy"] != "p" || f.Details["properties"].(map[string]string)["a"] != "b" {
 		t.Errorf("findings share state: %+v %v", f.Resource, f.Details)
 	}
-	again, _ := Findings(u, []string{"fail"}, fixedTime)
+	again, _ := Findings(u, []string{"fail"}, sourcetest.Now)
 	if again.Findings[0].Details["properties"].(map[string]string)["a"] != "b" {
 		t.Error("editing a finding edited the report")
 	}

@@ -1,69 +1,44 @@
 package kyverno
 
 import (
-	"encoding/json"
-	"reflect"
 	"runtime"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
-	"github.com/kube-zen/zen-watcher/internal/finding"
 	"github.com/kube-zen/zen-watcher/internal/source"
+	"github.com/kube-zen/zen-watcher/internal/source/sourcetest"
 )
 
 func FuzzFindings(f *testing.F) {
-	for _, name := range allFiles {
-		for _, u := range loadFixture(f, name) {
-			data, err := json.Marshal(u.Object)
-			if err != nil {
-				f.Fatal(err)
-			}
-			f.Add(data)
-		}
-	}
-	for _, s := range []string{
-		`null`, `{}`, `{"results":null}`, `{"results":"x"}`, `{"results":[null]}`, `{"scope":{}}`,
+	fx.SeedObjects(f, allFiles...)
+	sourcetest.Seed(f, `null`, `{}`, `{"results":null}`, `{"results":"x"}`, `{"results":[null]}`, `{"scope":{}}`,
 		`{"results":[{"policy":"a","result":"fail","resources":[{},{"kind":"Pod","name":"p"}]}]}`,
 		`{"scope":{"kind":"Pod","name":"p"},"results":[{"result":"warn","severity":"x","timestamp":{"seconds":1e300}}]}`,
-		`{"results":[{"result":"error","properties":{"a":"b"},"timestamp":{"seconds":-1e19}}]}`,
-	} {
-		f.Add([]byte(s))
-	}
+		`{"results":[{"result":"error","properties":{"a":"b"},"timestamp":{"seconds":-1e19}}]}`)
+	results := []string{"fail", "warn", "error", "pass", "skip"}
+	read := func(u *unstructured.Unstructured) (Result, error) { return Findings(u, results, sourcetest.Now) }
 	f.Fuzz(func(t *testing.T, data []byte) {
-		var m map[string]any
-		if json.Unmarshal(data, &m) != nil {
+		u, ok := sourcetest.ObjectOf(data)
+		if !ok {
 			return
 		}
-		u := &unstructured.Unstructured{Object: m}
-		results := []string{"fail", "warn", "error", "pass", "skip"}
-		r, err := Findings(u, results, fixedTime)
+		r, err := read(u)
 		if err != nil {
-			switch reason := source.ReasonOf(err); reason {
-			case source.ReasonWrongType, source.ReasonNoPayload:
-			default:
-				t.Fatalf("unexpected reason %q: %v", reason, err)
-			}
+			sourcetest.CheckReason(t, err, source.ReasonWrongType, source.ReasonNoPayload)
 			if r.Findings != nil {
 				t.Fatalf("findings with an error: %+v", r)
 			}
 		}
 		for _, f := range r.Findings {
-			if f.DedupKey == "" || f.Resource == nil || f.Resource.Kind == "" || f.Resource.Name == "" {
-				t.Fatalf("finding without a key or an object: %+v", f)
+			if err := sourcetest.CheckFinding(f); err != nil {
+				t.Fatal(err)
 			}
-			if finding.Rank(f.Severity) < 0 {
-				t.Fatalf("severity %q off the scale", f.Severity)
-			}
-			if y := f.DetectedAt.Year(); y < 1 || y > 9999 {
-				t.Fatalf("DetectedAt %v cannot be written", f.DetectedAt)
+			if f.Resource == nil {
+				t.Fatalf("finding without an object: %+v", f)
 			}
 		}
-		s, _ := Strip(u)
-		r2, err2 := Findings(s.(*unstructured.Unstructured), results, fixedTime)
-		if (err == nil) != (err2 == nil) || !reflect.DeepEqual(r, r2) {
-			t.Fatalf("Strip changed the outcome:\n%+v, %v\n%+v, %v", r, err, r2, err2)
-		}
+		sourcetest.SameAfterStrip(t, u, Strip, read, r, err)
 	})
 }
 
@@ -72,25 +47,13 @@ func BenchmarkFindings5000(b *testing.B) {
 	results := []string{"fail", "warn", "error"}
 	b.ReportAllocs()
 	for b.Loop() {
-		if r, err := Findings(u, results, fixedTime); err != nil || len(r.Findings) != 3000 {
+		if r, err := Findings(u, results, sourcetest.Now); err != nil || len(r.Findings) != 3000 {
 			b.Fatalf("%d findings, %v", len(r.Findings), err)
 		}
 	}
 }
 
-func BenchmarkStrip5000(b *testing.B) {
-	u := generatedReport(b, 5000)
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		b.StopTimer()
-		c := u.DeepCopy()
-		b.StartTimer()
-		if _, err := Strip(c); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
+func BenchmarkStrip5000(b *testing.B) { sourcetest.BenchStrip(b, generatedReport(b, 5000), Strip) }
 
 // BenchmarkCachedReport reports the heap one policy report of 50 results
 // keeps alive, as decoded and after Strip.

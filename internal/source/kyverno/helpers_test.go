@@ -2,15 +2,12 @@ package kyverno
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"testing"
-	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
-	"github.com/kube-zen/zen-watcher/internal/source"
-	"github.com/kube-zen/zen-watcher/test/fixtures"
+	"github.com/kube-zen/zen-watcher/internal/source/sourcetest"
 )
 
 // The shared fixtures, by file name.
@@ -23,37 +20,9 @@ const (
 )
 
 var (
-	fixedTime = time.Date(2026, 5, 4, 3, 2, 1, 0, time.UTC)
-	allFiles  = []string{cliMerged, namespaces, vapList, podPassFail, warnChainsaw}
+	fx       = sourcetest.Fixtures("kyverno")
+	allFiles = []string{cliMerged, namespaces, vapList, podPassFail, warnChainsaw}
 )
-
-// loadFixture decodes every object of a fixture the way an informer would:
-// YAML to JSON, then the unstructured JSON scheme, which gives int64 for
-// whole numbers as the API server's decoder does. A kind: List is split
-// into its items, as `kubectl get -o yaml` wraps them.
-func loadFixture(tb testing.TB, name string) []*unstructured.Unstructured {
-	tb.Helper()
-	return fixtures.MustDecode(tb, "kyverno/"+name)
-}
-
-// fromJSON decodes an object written inline in a test.
-func fromJSON(tb testing.TB, s string) *unstructured.Unstructured {
-	tb.Helper()
-	u := &unstructured.Unstructured{}
-	if err := u.UnmarshalJSON([]byte(s)); err != nil {
-		tb.Fatalf("decoding %s: %v", s, err)
-	}
-	return u
-}
-
-func parseErrorReason(tb testing.TB, err error) string {
-	tb.Helper()
-	var pe *source.ParseError
-	if !errors.As(err, &pe) {
-		tb.Fatalf("error %v (%T) is not a *source.ParseError", err, err)
-	}
-	return pe.Reason
-}
 
 // generatedReport is a namespaced PolicyReport with n results, cycling
 // through pass, fail, warn, error and skip, as Kyverno writes them.
@@ -76,5 +45,5 @@ func generatedReport(tb testing.TB, n int) *unstructured.Unstructured {
 		"resourceSelector":{"matchLabels":{"app":"web"}}}`, i, i/3, i, outcomes[i%len(outcomes)])
 	}
 	b.WriteString(`]}`)
-	return fromJSON(tb, b.String())
+	return sourcetest.Object(tb, b.String())
 }

@@ -8,6 +8,8 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/tools/cache"
+
+	"github.com/kube-zen/zen-watcher/internal/source/sourcetest"
 )
 
 // stripped is Strip applied to a copy of u.
@@ -22,13 +24,13 @@ func stripped(t testing.TB, u *unstructured.Unstructured) *unstructured.Unstruct
 func TestStripKeepsFindings(t *testing.T) {
 	var objs []*unstructured.Unstructured
 	for _, name := range allFiles {
-		objs = append(objs, loadFixture(t, name)...)
+		objs = append(objs, fx.Decode(t, name)...)
 	}
 	objs = append(objs, generatedReport(t, 20))
 	for i, u := range objs {
 		for _, results := range [][]string{{"fail"}, {"fail", "warn", "error"}, {"pass", "skip"}} {
-			want, errW := Findings(u, results, fixedTime)
-			got, errG := Findings(stripped(t, u), results, fixedTime)
+			want, errW := Findings(u, results, sourcetest.Now)
+			got, errG := Findings(stripped(t, u), results, sourcetest.Now)
 			if errW != nil || errG != nil {
 				t.Fatalf("object %d: errors %v, %v", i, errW, errG)
 			}
@@ -66,7 +68,7 @@ func TestStripDrops(t *testing.T) {
 }
 
 func TestStripLeavesOthersAlone(t *testing.T) {
-	inner := loadFixture(t, podPassFail)[0]
+	inner := fx.Decode(t, podPassFail)[0]
 	tomb := cache.DeletedFinalStateUnknown{Key: "kube-system/487df031", Obj: inner.DeepCopy()}
 	var nilU *unstructured.Unstructured
 	odd := func() *unstructured.Unstructured {

@@ -9,12 +9,13 @@ import (
 
 	zenv1 "github.com/kube-zen/zen-watcher/api/v1"
 	"github.com/kube-zen/zen-watcher/internal/source"
+	"github.com/kube-zen/zen-watcher/internal/source/sourcetest"
 )
 
 // vulnReport is a small VulnerabilityReport around the given labels and
 // report members, for odd-input tests.
 func vulnReport(t *testing.T, labels, report string) *unstructured.Unstructured {
-	return fromJSON(t, `{"apiVersion":"aquasecurity.github.io/v1alpha1","kind":"VulnerabilityReport",
+	return sourcetest.Object(t, `{"apiVersion":"aquasecurity.github.io/v1alpha1","kind":"VulnerabilityReport",
 		"metadata":{"name":"r","namespace":"ns","labels":{`+labels+`}},"report":{`+report+`}}`)
 }
 
@@ -43,7 +44,7 @@ func TestVulnerabilityLabels(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			r, err := VulnerabilityFindings(vulnReport(t, c.labels, oneVuln), zenv1.SeverityHigh, fixedTime)
+			r, err := VulnerabilityFindings(vulnReport(t, c.labels, oneVuln), zenv1.SeverityHigh, sourcetest.Now)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -65,7 +66,7 @@ func TestClusterReportHasNoNamespace(t *testing.T) {
 	u := vulnReport(t, allLabels, oneVuln)
 	u.SetKind("ClusterVulnerabilityReport")
 	u.SetNamespace("")
-	r, err := VulnerabilityFindings(u, zenv1.SeverityHigh, fixedTime)
+	r, err := VulnerabilityFindings(u, zenv1.SeverityHigh, sourcetest.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +84,7 @@ func TestVulnerabilityEmptyReports(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			r, err := VulnerabilityFindings(vulnReport(t, allLabels, c.report), zenv1.SeverityInfo, fixedTime)
+			r, err := VulnerabilityFindings(vulnReport(t, allLabels, c.report), zenv1.SeverityInfo, sourcetest.Now)
 			if err != nil || len(r.Findings) != 0 || r.Skipped != 0 || r.UnknownSeverity != 0 {
 				t.Errorf("got %+v, %v; want a clean report", r, err)
 			}
@@ -100,7 +101,7 @@ func TestVulnerabilitySeverityWords(t *testing.T) {
 		{"vulnerabilityID":"E","severity":"UNKNOWN"},{"vulnerabilityID":"F","severity":"SEVERE"},
 		{"vulnerabilityID":"G","severity":""},{"vulnerabilityID":"H"},{"vulnerabilityID":"I","severity":"INFO"},
 		{"severity":"CRITICAL"},{"vulnerabilityID":"","severity":"HIGH"},{"severity":"LOW"}]`),
-		zenv1.SeverityInfo, fixedTime)
+		zenv1.SeverityInfo, sourcetest.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +122,7 @@ func TestVulnerabilityHugeReport(t *testing.T) {
 		min  zenv1.Severity
 		want int
 	}{{zenv1.SeverityCritical, n / 5}, {zenv1.SeverityHigh, 2 * n / 5}, {zenv1.SeverityInfo, n}} {
-		r, err := VulnerabilityFindings(u, c.min, fixedTime)
+		r, err := VulnerabilityFindings(u, c.min, sourcetest.Now)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -141,7 +142,7 @@ func TestDetectedAt(t *testing.T) {
 		{"fractional seconds", "", `"2025-06-07T08:09:10.5Z"`, time.Date(2025, 6, 7, 8, 9, 10, 5e8, time.UTC)},
 		{"unparseable update: creation", "2025-01-02T03:04:05Z", `"yesterday"`, created},
 		{"empty update: creation", "2025-01-02T03:04:05Z", `""`, created},
-		{"neither: now", "", `null`, fixedTime},
+		{"neither: now", "", `null`, sourcetest.Now},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -149,7 +150,7 @@ func TestDetectedAt(t *testing.T) {
 			if c.created != "" {
 				u.Object["metadata"].(map[string]any)["creationTimestamp"] = c.created
 			}
-			r, err := VulnerabilityFindings(u, zenv1.SeverityHigh, fixedTime)
+			r, err := VulnerabilityFindings(u, zenv1.SeverityHigh, sourcetest.Now)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -176,7 +177,7 @@ func TestImage(t *testing.T) {
 			if c.report != "" {
 				report += "," + c.report
 			}
-			r, err := VulnerabilityFindings(vulnReport(t, allLabels, report), zenv1.SeverityHigh, fixedTime)
+			r, err := VulnerabilityFindings(vulnReport(t, allLabels, report), zenv1.SeverityHigh, sourcetest.Now)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -214,8 +215,8 @@ func TestWrongTypes(t *testing.T) {
 			if c.path == "report" {
 				u.Object["report"] = "scanned"
 			}
-			_, errV := VulnerabilityFindings(u, zenv1.SeverityCritical, fixedTime)
-			_, errC := ConfigAuditFindings(u, zenv1.SeverityCritical, fixedTime)
+			_, errV := VulnerabilityFindings(u, zenv1.SeverityCritical, sourcetest.Now)
+			_, errC := ConfigAuditFindings(u, zenv1.SeverityCritical, sourcetest.Now)
 			err := errV
 			if strings.HasPrefix(c.path, "report.checks") {
 				err = errC
@@ -229,7 +230,7 @@ func TestWrongTypes(t *testing.T) {
 			if err == nil {
 				t.Fatal("accepted")
 			}
-			if reason := parseErrorReason(t, err); reason != source.ReasonWrongType {
+			if reason := sourcetest.Reason(t, err); reason != source.ReasonWrongType {
 				t.Errorf("reason %q; want %q", reason, source.ReasonWrongType)
 			}
 			if msg := err.Error(); !strings.Contains(msg, c.path+" is ") || !strings.Contains(msg, "trivy VulnerabilityReport ns/r") {
@@ -255,14 +256,14 @@ func TestNoObject(t *testing.T) {
 			for _, read := range []func(*unstructured.Unstructured, zenv1.Severity, time.Time) (Result, error){
 				VulnerabilityFindings, ConfigAuditFindings,
 			} {
-				r, err := read(c.u, zenv1.SeverityInfo, fixedTime)
+				r, err := read(c.u, zenv1.SeverityInfo, sourcetest.Now)
 				if c.reason == "" {
 					if err != nil || len(r.Findings) != 0 || !r.MissingLabels {
 						t.Errorf("got %+v, %v; want no findings, missing labels", r, err)
 					}
 					continue
 				}
-				if err == nil || parseErrorReason(t, err) != c.reason {
+				if err == nil || sourcetest.Reason(t, err) != c.reason {
 					t.Errorf("err %v; want reason %s", err, c.reason)
 				}
 			}
@@ -272,7 +273,7 @@ func TestNoObject(t *testing.T) {
 
 func TestMinimumOffTheScale(t *testing.T) {
 	for _, min := range []zenv1.Severity{"", "SEVERE", "high"} {
-		if _, err := VulnerabilityFindings(loadOne(t, nginxVulns), min, fixedTime); err == nil {
+		if _, err := VulnerabilityFindings(fx.One(t, nginxVulns), min, sourcetest.Now); err == nil {
 			t.Errorf("minimum %q accepted", min)
 		}
 	}

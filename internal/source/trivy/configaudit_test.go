@@ -7,6 +7,7 @@ import (
 
 	zenv1 "github.com/kube-zen/zen-watcher/api/v1"
 	"github.com/kube-zen/zen-watcher/internal/finding"
+	"github.com/kube-zen/zen-watcher/internal/source/sourcetest"
 )
 
 func TestConfigAuditFixtureCounts(t *testing.T) {
@@ -24,10 +25,10 @@ func TestConfigAuditFixtureCounts(t *testing.T) {
 		{clusterVulns, [5]int{}},
 	}
 	for _, c := range cases {
-		u := loadOne(t, c.file)
+		u := fx.One(t, c.file)
 		for i, min := range allSeverities {
 			t.Run(c.file+"/"+string(min), func(t *testing.T) {
-				r, err := ConfigAuditFindings(u, min, fixedTime)
+				r, err := ConfigAuditFindings(u, min, sourcetest.Now)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -89,13 +90,13 @@ func TestConfigAuditFieldByField(t *testing.T) {
 				"category":    "Kubernetes Security Check",
 				"severity":    "HIGH",
 			},
-			DetectedAt: fixedTime,
+			DetectedAt: sourcetest.Now,
 			DedupKey:   "default/Pod/my-pod/KSV014",
 		},
 	}}
 	for _, c := range cases {
 		t.Run(c.file, func(t *testing.T) {
-			r, err := ConfigAuditFindings(loadOne(t, c.file), c.min, fixedTime)
+			r, err := ConfigAuditFindings(fx.One(t, c.file), c.min, sourcetest.Now)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -107,7 +108,7 @@ func TestConfigAuditFieldByField(t *testing.T) {
 }
 
 func TestConfigAuditSkipsPassedAndUnsure(t *testing.T) {
-	u := fromJSON(t, `{"kind":"ConfigAuditReport","metadata":{"name":"r","namespace":"ns","labels":{
+	u := sourcetest.Object(t, `{"kind":"ConfigAuditReport","metadata":{"name":"r","namespace":"ns","labels":{
 		"trivy-operator.resource.kind":"Pod","trivy-operator.resource.name":"p"}},"report":{"checks":[
 		{"checkID":"A","severity":"HIGH","success":true},
 		{"checkID":"B","severity":"HIGH","success":false},
@@ -119,7 +120,7 @@ func TestConfigAuditSkipsPassedAndUnsure(t *testing.T) {
 		{"checkID":"F","severity":"SEVERE","success":false},
 		{"checkID":"G","success":false},
 		{"checkID":"H","severity":"critical","success":false}]}}`)
-	r, err := ConfigAuditFindings(u, zenv1.SeverityHigh, fixedTime)
+	r, err := ConfigAuditFindings(u, zenv1.SeverityHigh, sourcetest.Now)
 	if err != nil {
 		t.Fatal(err)
 	}

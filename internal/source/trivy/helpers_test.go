@@ -2,15 +2,12 @@ package trivy
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"testing"
-	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
-	"github.com/kube-zen/zen-watcher/internal/source"
-	"github.com/kube-zen/zen-watcher/test/fixtures"
+	"github.com/kube-zen/zen-watcher/internal/source/sourcetest"
 )
 
 // The shared fixtures, by file name.
@@ -22,46 +19,7 @@ const (
 	podAudit     = "configauditreport_pod_envtest_expected.yaml"
 )
 
-var (
-	fixedTime = time.Date(2026, 5, 4, 3, 2, 1, 0, time.UTC)
-)
-
-// loadFixture decodes every document of a fixture the way an informer
-// would: YAML to JSON, then the unstructured JSON scheme, which gives
-// int64 for whole numbers as the API server's decoder does.
-func loadFixture(tb testing.TB, name string) []*unstructured.Unstructured {
-	tb.Helper()
-	return fixtures.MustDecode(tb, "trivy/"+name)
-}
-
-// loadOne is loadFixture for a fixture of exactly one object.
-func loadOne(tb testing.TB, name string) *unstructured.Unstructured {
-	tb.Helper()
-	objs := loadFixture(tb, name)
-	if len(objs) != 1 {
-		tb.Fatalf("%s holds %d objects; want 1", name, len(objs))
-	}
-	return objs[0]
-}
-
-// fromJSON decodes an object written inline in a test.
-func fromJSON(tb testing.TB, s string) *unstructured.Unstructured {
-	tb.Helper()
-	u := &unstructured.Unstructured{}
-	if err := u.UnmarshalJSON([]byte(s)); err != nil {
-		tb.Fatalf("decoding %s: %v", s, err)
-	}
-	return u
-}
-
-func parseErrorReason(tb testing.TB, err error) string {
-	tb.Helper()
-	var pe *source.ParseError
-	if !errors.As(err, &pe) {
-		tb.Fatalf("error %v (%T) is not a *source.ParseError", err, err)
-	}
-	return pe.Reason
-}
+var fx = sourcetest.Fixtures("trivy")
 
 // generatedReport is a VulnerabilityReport with n entries as trivy-operator
 // writes them, every member included (descriptions, links, CVSS), with
@@ -98,5 +56,5 @@ func generatedReport(tb testing.TB, n int) *unstructured.Unstructured {
 			i, i%50, sevs[i%len(sevs)], i, i, i, i)
 	}
 	b.WriteString(`]}}`)
-	return fromJSON(tb, b.String())
+	return sourcetest.Object(tb, b.String())
 }

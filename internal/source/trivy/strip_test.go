@@ -11,6 +11,7 @@ import (
 	"k8s.io/client-go/tools/cache"
 
 	zenv1 "github.com/kube-zen/zen-watcher/api/v1"
+	"github.com/kube-zen/zen-watcher/internal/source/sourcetest"
 )
 
 // stripped is Strip applied to a copy of u.
@@ -28,11 +29,11 @@ func TestStripKeepsFindings(t *testing.T) {
 		"vulnerabilities": VulnerabilityFindings, "checks": ConfigAuditFindings,
 	}
 	for _, name := range fixtures {
-		for _, u := range append(loadFixture(t, name), generatedReport(t, 50)) {
+		for _, u := range append(fx.Decode(t, name), generatedReport(t, 50)) {
 			for what, fn := range read {
 				for _, min := range allSeverities {
-					want, errW := fn(u, min, fixedTime)
-					got, errG := fn(stripped(t, u), min, fixedTime)
+					want, errW := fn(u, min, sourcetest.Now)
+					got, errG := fn(stripped(t, u), min, sourcetest.Now)
 					if errW != nil || errG != nil {
 						t.Fatalf("%s: errors %v, %v", name, errW, errG)
 					}
@@ -71,7 +72,7 @@ func TestStripDrops(t *testing.T) {
 }
 
 func TestStripLeavesOthersAlone(t *testing.T) {
-	inner := loadOne(t, nginxVulns)
+	inner := fx.One(t, nginxVulns)
 	tomb := cache.DeletedFinalStateUnknown{Key: "default/replicaset-nginx-6d4cf56db6-nginx", Obj: inner.DeepCopy()}
 	var nilU *unstructured.Unstructured
 	odd := &unstructured.Unstructured{Object: map[string]any{"metadata": "x", "report": []any{1}}}
