@@ -152,7 +152,15 @@ clean: ## Remove built binaries and local control-plane data.
 ##@ Benchmarks
 
 .PHONY: bench
-bench: ## Go benchmarks of the hot paths, with allocations.
+bench: build $(KUBE_APISERVER) $(ETCD) ## The end-to-end benchmark (≤ 10 min): its own control plane, every figure beside its baseline; prints the table, writes bin/bench/results.json (docs/PERFORMANCE.md).
+	$(GO) run ./hack/bench -assets $(K8S_BIN) -crds config/crd -daemon $(BIN)/zen-watcher -out $(BIN)/bench $(BENCH_FLAGS)
+
+.PHONY: bench-scale
+bench-scale: build $(KUBE_APISERVER) $(ETCD) ## How the figures scale: 1k/10k/100k stored events, 1/8/64 clients; writes bin/bench/scale.json.
+	$(GO) run ./hack/bench -scale -assets $(K8S_BIN) -crds config/crd -daemon $(BIN)/zen-watcher -out $(BIN)/bench $(BENCH_FLAGS)
+
+.PHONY: bench-go
+bench-go: ## Go benchmarks of the hot paths, with allocations.
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/...
 
 .PHONY: bench-webhook
