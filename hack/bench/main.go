@@ -4,12 +4,17 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/go-logr/logr"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 )
 
 // options are the command line.
@@ -18,6 +23,7 @@ type options struct {
 	unique, stored, reports   int
 	duration, hmacDuration    time.Duration
 	apiQPS                    float64
+	cpuProfile                string
 	scale                     bool
 }
 
@@ -34,6 +40,7 @@ func main() {
 	flag.DurationVar(&o.hmacDuration, "hmac-duration", 60*time.Second, "the signed intake run")
 	flag.Float64Var(&o.apiQPS, "api-qps", 2000, "API_QPS of both the writer and the raw creates (burst is twice that): high enough that the API server, not the client's limiter, is the bound")
 	serve := flag.Bool("serve-trivial", false, "serve the trivial baseline handler on a loopback port, print it, and run until killed (the benchmark starts this itself)")
+	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of this process (the load generator and the in-process pipeline) to this file")
 	flag.BoolVar(&o.scale, "scale", false, "measure how figures scale (1k/10k/100k events, 1/8/64 clients) instead of the goals")
 	flag.Parse()
 	if *serve {
@@ -43,6 +50,9 @@ func main() {
 		}
 		return
 	}
+	// controller-runtime's clients log through its global logger; only
+	// its warnings matter here.
+	ctrllog.SetLogger(logr.FromSlogHandler(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
 	if err := run(ctx, o); err != nil {
@@ -62,6 +72,17 @@ func run(ctx context.Context, o options) error {
 	defer os.RemoveAll(dir)
 	fmt.Printf("machine: %d CPUs (%s), load average %s\n", runtime.NumCPU(), cpuModel(), loadAverage())
 	started := time.Now()
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	c, err := startCluster(o.assets, o.crds, dir)
 	if err != nil {
 		return err

@@ -34,11 +34,12 @@ type storeResult struct {
 	uniqueN          int
 }
 
-// measureStore times n plain creates of the bench's events, then n unique
+// measureStore times n plain creates of the bench's events and n unique
 // findings through zen-watcher's pipeline and writer until each is stored
 // with its count, both with the same client settings (qps, burst, the
-// daemon's WRITE_WORKERS). Then it sends repeats of repeatKeys events for a
-// few flush intervals and counts the status patches they cost.
+// daemon's WRITE_WORKERS). Then it sends repeats of up to 500 of those
+// events for three flush intervals and counts the status patches they
+// cost.
 func measureStore(ctx context.Context, c *cluster, n int, qps float64, burst int) (storeResult, error) {
 	cfg, err := config.Load(func(string) (string, bool) { return "", false })
 	if err != nil {
@@ -63,12 +64,6 @@ func measureStore(ctx context.Context, c *cluster, n int, qps float64, burst int
 	if err != nil {
 		return res, err
 	}
-	time.Sleep(time.Second) // both sides start with a full token bucket
-	if res.raw, err = createEvents(ctx, raw, nsRaw, 0, n, cfg.WriteWorkers); err != nil {
-		return res, err
-	}
-	time.Sleep(time.Second)
-
 	ns, err := c.namespace(ctx, "bench-pipeline")
 	if err != nil {
 		return res, err
@@ -77,15 +72,98 @@ func measureStore(ctx context.Context, c *cluster, n int, qps float64, burst int
 	if err != nil {
 		return res, err
 	}
+	// Two halves in the order raw, pipeline, pipeline, raw, so that a
+	// drift in the shared machine's load, or the API server still busy
+	// with what the side before it wrote, falls on both sides alike. Each
+	// side starts with a full token bucket.
 	at := time.Now().Truncate(time.Second)
-	start := time.Now()
+	var rawTime, pipeTime time.Duration
+	rawHalf := func(from, to int) error {
+		time.Sleep(time.Second)
+		start := time.Now()
+		_, err := createEvents(ctx, raw, nsRaw, from, to, cfg.WriteWorkers)
+		rawTime += time.Since(start)
+		return err
+	}
+	pipeHalf := func(from, to int) error {
+		time.Sleep(time.Second)
+		start := time.Now()
+		if err := submitRange(ctx, p, ns, from, to, cfg.WriteWorkers, at); err != nil {
+			return err
+		}
+		// Stored with its count: every create done (each carries count 1).
+		for p.requests("create") < float64(to) && time.Since(start) < 5*time.Minute {
+			time.Sleep(2 * time.Millisecond)
+		}
+		pipeTime += time.Since(start)
+		return nil
+	}
+	for _, step := range []func() error{
+		func() error { return rawHalf(0, n/2) }, func() error { return pipeHalf(0, n/2) },
+		func() error { return pipeHalf(n/2, n) }, func() error { return rawHalf(n/2, n) },
+	} {
+		if err := step(); err != nil {
+			p.stop()
+			return res, err
+		}
+	}
+	res.raw, res.stored = float64(n)/rawTime.Seconds(), float64(n)/pipeTime.Seconds()
+	res.writesPerNew = (p.requests("create") + p.requests("patch_status") + p.requests("get")) / float64(n)
+
+	// Repeats: keys events of the run once per round, rounds 200ms apart,
+	// for three flush intervals.
+	keys := min(n, 500)
+	before := p.requests("patch_status")
+	rounds := int(3 * cfg.FlushInterval / (200 * time.Millisecond))
+	repeatStart := time.Now()
+	for r := range rounds {
+		batch := make([]finding.Finding, 0, keys)
+		for i := range keys {
+			batch = append(batch, synthetic(ns, i, at.Add(time.Duration(r+1)*time.Second)))
+		}
+		if err := p.events.Pipeline.Submit(ctx, batch...); err != nil {
+			p.stop()
+			return res, fmt.Errorf("submitting repeats: %w", err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	p.stop() // the last flush and the drain
+	res.repeats, res.patches = rounds*keys, int(p.requests("patch_status")-before)
+	res.flushes = float64(time.Since(repeatStart)) / float64(cfg.FlushInterval)
+	res.patchesPerRepeat = float64(res.patches) / float64(res.repeats)
+	res.patchesPerFlush = float64(res.patches) / float64(keys) / res.flushes
+	var list zenv1.ZenAgentEventList
+	if err := c.client.List(ctx, &list, client.InNamespace(ns)); err != nil {
+		return res, err
+	}
+	repeated := map[string]bool{}
+	for i := range keys {
+		repeated[finding.ObjectName("bench", synthetic(ns, i, at).DedupKey, 0)] = true
+	}
+	for _, e := range list.Items {
+		want := int64(1)
+		if repeated[e.Name] {
+			want = int64(rounds + 1)
+		}
+		if e.Status.Count != want {
+			return res, fmt.Errorf("%s counts %d occurrences, want %d", e.Name, e.Status.Count, want)
+		}
+	}
+	if len(list.Items) != n {
+		return res, fmt.Errorf("%d events stored, want %d", len(list.Items), n)
+	}
+	return res, nil
+}
+
+// submitRange submits findings from..to-1 from workers goroutines.
+func submitRange(ctx context.Context, p *pipe, ns string, from, to, workers int, at time.Time) error {
 	var wg sync.WaitGroup
-	errs := make(chan error, cfg.WriteWorkers)
-	for w := range cfg.WriteWorkers {
+	errs := make(chan error, workers)
+	for w := range workers {
 		wg.Go(func() {
-			for i := w; i < n; i += cfg.WriteWorkers {
+			for i := from + w; i < to; i += workers {
 				if err := p.events.Pipeline.Submit(ctx, synthetic(ns, i, at)); err != nil {
-					errs <- err
+					errs <- fmt.Errorf("submitting: %w", err)
 					return
 				}
 			}
@@ -93,51 +171,7 @@ func measureStore(ctx context.Context, c *cluster, n int, qps float64, burst int
 	}
 	wg.Wait()
 	close(errs)
-	if err := <-errs; err != nil {
-		p.stop()
-		return res, fmt.Errorf("submitting: %w", err)
-	}
-	// Stored with its count: every create done (each carries count 1).
-	for p.requests("create") < float64(n) && time.Since(start) < 5*time.Minute {
-		time.Sleep(2 * time.Millisecond)
-	}
-	res.stored = float64(n) / time.Since(start).Seconds()
-	res.writesPerNew = (p.requests("create") + p.requests("patch_status") + p.requests("get")) / float64(n)
-
-	// Repeats: every event of the run once per round, rounds 100ms apart,
-	// for four flush intervals.
-	before := p.requests("patch_status")
-	rounds := int(4 * cfg.FlushInterval / (100 * time.Millisecond))
-	repeatStart := time.Now()
-	for r := range rounds {
-		batch := make([]finding.Finding, 0, n)
-		for i := range n {
-			batch = append(batch, synthetic(ns, i, at.Add(time.Duration(r+1)*time.Second)))
-		}
-		if err := p.events.Pipeline.Submit(ctx, batch...); err != nil {
-			p.stop()
-			return res, fmt.Errorf("submitting repeats: %w", err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	p.stop() // the last flush and the drain
-	res.repeats, res.patches = rounds*n, int(p.requests("patch_status")-before)
-	res.flushes = float64(time.Since(repeatStart)) / float64(cfg.FlushInterval)
-	res.patchesPerRepeat = float64(res.patches) / float64(res.repeats)
-	res.patchesPerFlush = float64(res.patches) / float64(n) / res.flushes
-	var list zenv1.ZenAgentEventList
-	if err := c.client.List(ctx, &list, client.InNamespace(ns)); err != nil {
-		return res, err
-	}
-	for _, e := range list.Items {
-		if e.Status.Count != int64(rounds+1) {
-			return res, fmt.Errorf("%s counts %d occurrences, want %d", e.Name, e.Status.Count, rounds+1)
-		}
-	}
-	if len(list.Items) != n {
-		return res, fmt.Errorf("%d events stored, want %d", len(list.Items), n)
-	}
-	return res, nil
+	return <-errs
 }
 
 // rawClient is a plain controller-runtime client with the given limits.
