@@ -133,7 +133,7 @@ func TestChartLeastPrivilegeOnRealAPIServer(t *testing.T) {
 	environ = append(environ, "WATCHER_PORT="+portString(port))
 	p := startChartDaemon(t, environ, "--kubeconfig", kubeconfigPath)
 	base := "https://127.0.0.1:" + portString(port)
-	hc := httpsClient(ca)
+	hc := ca.client(t, "", 0)
 	eventually(t, "daemon ready as the chart's ServiceAccount", func() error {
 		resp, err := hc.Get(base + "/ready")
 		if err != nil {

@@ -1,16 +1,12 @@
 package integration
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -100,29 +96,14 @@ func first(code int, _ string) int { return code }
 // sent with an allowed one names its subject as the sender.
 func TestMutualTLSAllowedNames(t *testing.T) {
 	ca := newTestCA(t)
-	dir := t.TempDir()
-	certFile, keyFile, caFile := filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key"), filepath.Join(dir, "ca.crt")
-	crt, key := ca.issue(t, "zen-watcher", 2, true)
-	writeFile(t, certFile, crt)
-	writeFile(t, keyFile, key)
-	writeFile(t, caFile, ca.pem)
+	certFile, keyFile, caFile := ca.servingFiles(t)
 	d := startDaemonWith(t, restConfig, func(c *config.Config) {
 		c.Webhooks.TLSCertFile, c.Webhooks.TLSKeyFile, c.Webhooks.TLSClientCAFile = certFile, keyFile, caFile
 		c.Webhooks.Falco.AllowedNames = []string{"*.falco.svc"}
 		c.Webhooks.Audit.AllowedNames = []string{"kube-apiserver"}
 	})
 	url := strings.Replace(d.url, "http://", "https://", 1)
-	roots := x509.NewCertPool()
-	roots.AddCert(ca.cert)
-	client := func(cn string, serial int64) *http.Client {
-		c, k := ca.issue(t, cn, serial, false)
-		pair, err := tls.X509KeyPair(c, k)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots, Certificates: []tls.Certificate{pair}}}, Timeout: 10 * time.Second}
-	}
-	falco, kyverno, apiserver := client("falco-0.falco.svc", 3), client("kyverno", 4), client("kube-apiserver", 5)
+	falco, kyverno, apiserver := ca.client(t, "falco-0.falco.svc", 3), ca.client(t, "kyverno", 4), ca.client(t, "kube-apiserver", 5)
 	eventually(t, "HTTPS served", func() error {
 		resp, err := falco.Get(url + "/health")
 		if err == nil {
@@ -131,14 +112,7 @@ func TestMutualTLSAllowedNames(t *testing.T) {
 		return err
 	})
 	rule := "mTLS sender " + uniqueName(t)
-	post := func(c *http.Client, path string, body []byte) int {
-		resp, err := c.Post(url+path, "application/json", bytes.NewReader(body))
-		if err != nil {
-			t.Fatalf("POST %s: %v", path, err)
-		}
-		resp.Body.Close()
-		return resp.StatusCode
-	}
+	post := func(c *http.Client, path string, body []byte) int { return postJSON(t, c, url+path, "", body) }
 	for _, tc := range []struct {
 		name string
 		code int

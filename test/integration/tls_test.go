@@ -1,7 +1,6 @@
 package integration
 
 import (
-	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -69,29 +68,51 @@ func writeFile(t *testing.T, path string, data []byte) {
 	}
 }
 
-func TestMutualTLSAndCertificateReload(t *testing.T) {
-	ca := newTestCA(t)
+// servingFiles writes a serving certificate ca issued to zen-watcher, its
+// key and ca's own certificate to files, and returns their paths.
+func (ca *testCA) servingFiles(t *testing.T) (certFile, keyFile, caFile string) {
 	dir := t.TempDir()
-	certFile, keyFile, caFile := filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key"), filepath.Join(dir, "ca.crt")
+	certFile, keyFile, caFile = filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key"), filepath.Join(dir, "ca.crt")
 	crt, key := ca.issue(t, "zen-watcher", 2, true)
 	writeFile(t, certFile, crt)
 	writeFile(t, keyFile, key)
 	writeFile(t, caFile, ca.pem)
+	return certFile, keyFile, caFile
+}
+
+// roots is a pool that trusts ca alone.
+func (ca *testCA) roots() *x509.CertPool {
+	roots := x509.NewCertPool()
+	roots.AddCert(ca.cert)
+	return roots
+}
+
+// client is an HTTPS client that trusts ca and, unless cn is empty,
+// presents a client certificate ca issues to cn with serial.
+func (ca *testCA) client(t *testing.T, cn string, serial int64) *http.Client {
+	t.Helper()
+	cfg := &tls.Config{RootCAs: ca.roots(), MinVersion: tls.VersionTLS12}
+	if cn != "" {
+		c, k := ca.issue(t, cn, serial, false)
+		pair, err := tls.X509KeyPair(c, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Certificates = []tls.Certificate{pair}
+	}
+	return &http.Client{Transport: &http.Transport{TLSClientConfig: cfg}, Timeout: 10 * time.Second}
+}
+
+func TestMutualTLSAndCertificateReload(t *testing.T) {
+	ca := newTestCA(t)
+	certFile, keyFile, caFile := ca.servingFiles(t)
 	d := startDaemonWith(t, restConfig, func(c *config.Config) {
 		c.Webhooks.Token = webhookToken
 		c.Webhooks.TLSCertFile, c.Webhooks.TLSKeyFile, c.Webhooks.TLSClientCAFile = certFile, keyFile, caFile
 		c.Webhooks.FalcoAuth = []string{"mtls"}
 	})
 	url := strings.Replace(d.url, "http://", "https://", 1)
-	roots := x509.NewCertPool()
-	roots.AddCert(ca.cert)
-	clientCrt, clientKey := ca.issue(t, "falco-node-1", 3, false)
-	clientPair, err := tls.X509KeyPair(clientCrt, clientKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	withCert := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots, Certificates: []tls.Certificate{clientPair}}}, Timeout: 10 * time.Second}
-	noCert := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}}, Timeout: 10 * time.Second}
+	withCert, noCert := ca.client(t, "falco-node-1", 3), ca.client(t, "", 0)
 
 	eventually(t, "HTTPS /health without a client certificate", func() error {
 		resp, err := noCert.Get(url + "/health")
@@ -107,17 +128,7 @@ func TestMutualTLSAndCertificateReload(t *testing.T) {
 		if path == "/audit/webhook" {
 			body = routine // kept by no rule: the answer is about authentication only
 		}
-		req, _ := http.NewRequest(http.MethodPost, url+path, bytes.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		resp, err := c.Do(req)
-		if err != nil {
-			t.Fatalf("POST %s: %v", path, err)
-		}
-		resp.Body.Close()
-		return resp.StatusCode
+		return postJSON(t, c, url+path, token, body)
 	}
 	for _, tc := range []struct {
 		name   string
@@ -142,7 +153,7 @@ func TestMutualTLSAndCertificateReload(t *testing.T) {
 	writeFile(t, keyFile, key2)
 	writeFile(t, certFile, crt2)
 	eventually(t, "the renewed certificate served", func() error {
-		conn, err := tls.Dial("tcp", strings.TrimPrefix(url, "https://"), &tls.Config{RootCAs: roots})
+		conn, err := tls.Dial("tcp", strings.TrimPrefix(url, "https://"), &tls.Config{RootCAs: ca.roots()})
 		if err != nil {
 			return err
 		}
