@@ -22,8 +22,13 @@ type Parser interface {
 
 // Endpoint describes one webhook.
 type Endpoint struct {
-	// Name is the endpoint label of its metrics: falco, audit.
+	// Name identifies the endpoint in logs, idempotency keys and
+	// per-sender limits: falco, audit, or a dynamic source's own name.
 	Name string
+	// Label is the endpoint label of its metrics; empty means Name.
+	// Dynamic sources share one label, so series stay bounded, and keep
+	// their own series elsewhere.
+	Label string
 	// Path is where it is served, e.g. /falco/webhook.
 	Path string
 	// MediaTypes are the Content-Types it reads.
@@ -40,7 +45,25 @@ type Endpoint struct {
 	// StoredTimeout; otherwise it answers once the findings are buffered.
 	WaitStored    bool
 	StoredTimeout time.Duration
+	// Limit, when set, is the endpoint's own request budget, taken once
+	// the sender is authenticated, instead of Options.IdentityLimit: one
+	// bucket for the whole endpoint, so a dynamic source's senders share
+	// their tenant's rate limit and no one else's.
+	Limit *Limiter
+	// Observe, when set, is told of every accepted body: what the parser
+	// made of it and how many findings went on to be stored. A body
+	// refused with 503 is observed when its retry is accepted.
+	Observe func(batch source.Batch, accepted int)
 }
+
+// PayloadError refuses a whole body, listing where it is wrong: the 400
+// problem carries Errors, each with the JSON pointer of a bad value.
+type PayloadError struct {
+	Detail string
+	Errors []source.ItemError
+}
+
+func (e *PayloadError) Error() string { return e.Detail }
 
 // Reasons for a refused request, the reason of its problem body.
 const (
@@ -170,7 +193,11 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) int {
 			return h.refuse(w, r, "", h.unauthenticated(authErr))
 		}
 	}
-	if ok, wait := h.limits.IdentityLimit.Allow(h.ep.Name + "\x00" + string(who)); !ok {
+	if h.ep.Limit != nil {
+		if ok, wait := h.ep.Limit.Allow(""); !ok {
+			return h.refuse(w, r, who, h.rateLimited("endpoint", wait))
+		}
+	} else if ok, wait := h.limits.IdentityLimit.Allow(h.ep.Name + "\x00" + string(who)); !ok {
 		return h.refuse(w, r, who, h.rateLimited("identity", wait))
 	}
 	if badID {
@@ -193,7 +220,7 @@ func (h *handler) idempotent(w http.ResponseWriter, r *http.Request, who Identit
 	state, prev := h.idem.begin(key, body, h.now())
 	switch state {
 	case idemReplay:
-		h.metrics.idempotentReplays.WithLabelValues(h.ep.Name).Inc()
+		h.metrics.idempotentReplays.WithLabelValues(h.metrics.name).Inc()
 		w.Header().Set("Content-Type", prev.ctype)
 		w.Header().Set("Cache-Control", "no-store")
 		w.Header().Set(HeaderReplayed, "true")
@@ -244,12 +271,19 @@ func checkContract(r *http.Request) *Problem {
 func (h *handler) process(w http.ResponseWriter, r *http.Request, who Identity, body []byte) int {
 	batch, err := h.ep.Parser.Parse(body, h.now())
 	if err != nil {
-		h.metrics.schemaRejections.WithLabelValues(h.ep.Name).Inc()
-		return h.refuse(w, r, who, newProblem(http.StatusBadRequest, reasonInvalidPayload, err.Error()))
+		h.metrics.schemaRejections.WithLabelValues(h.metrics.name).Inc()
+		p := newProblem(http.StatusBadRequest, reasonInvalidPayload, err.Error())
+		if pe, ok := errors.AsType[*PayloadError](err); ok {
+			p.Errors, p.ErrorsOmitted = listed(pe.Errors)
+		}
+		return h.refuse(w, r, who, p)
 	}
 	errs, omitted := listed(batch.Rejected)
 	if batch.Items > 0 && len(batch.Rejected) == batch.Items {
 		h.countRejected(batch.Rejected)
+		if h.ep.Observe != nil {
+			h.ep.Observe(batch, 0)
+		}
 		p := newProblem(http.StatusBadRequest, reasonInvalidPayload, "no item of the body could be read; see errors")
 		p.Errors, p.ErrorsOmitted = errs, omitted
 		return h.refuse(w, r, who, p)
@@ -265,7 +299,7 @@ func (h *handler) process(w http.ResponseWriter, r *http.Request, who Identity, 
 			if errors.Is(err, errBufferClosed) {
 				reason, dropped, detail = reasonShuttingDown, dropShutdown, "zen-watcher is shutting down; retry against another replica or later"
 			}
-			h.metrics.dropped.WithLabelValues(h.ep.Name, dropped).Add(float64(n))
+			h.metrics.dropped.WithLabelValues(h.metrics.name, dropped).Add(float64(n))
 			p := newProblem(http.StatusServiceUnavailable, reason, detail)
 			p.retryAfter = retryAfterSeconds
 			return h.refuse(w, r, who, p)
@@ -275,7 +309,10 @@ func (h *handler) process(w http.ResponseWriter, r *http.Request, who Identity, 
 	// is accepted.
 	h.countRejected(batch.Rejected)
 	for reason, n := range batch.Dropped {
-		h.metrics.dropped.WithLabelValues(h.ep.Name, reason).Add(float64(n))
+		h.metrics.dropped.WithLabelValues(h.metrics.name, reason).Add(float64(n))
+	}
+	if h.ep.Observe != nil {
+		h.ep.Observe(batch, len(kept))
 	}
 	rc := Receipt{Items: batch.Items, Accepted: len(kept), Dropped: batch.Dropped, Errors: errs, ErrorsOmitted: omitted}
 	if stored != nil {
@@ -292,19 +329,19 @@ func (h *handler) countRejected(rejected []source.ItemError) {
 	if len(rejected) == 0 {
 		return
 	}
-	h.metrics.schemaRejections.WithLabelValues(h.ep.Name).Add(float64(len(rejected)))
+	h.metrics.schemaRejections.WithLabelValues(h.metrics.name).Add(float64(len(rejected)))
 	byReason := map[string]int{}
 	for _, e := range rejected {
 		byReason[e.Reason]++
 	}
 	for reason, n := range byReason {
-		h.metrics.dropped.WithLabelValues(h.ep.Name, reason).Add(float64(n))
+		h.metrics.dropped.WithLabelValues(h.metrics.name, reason).Add(float64(n))
 	}
 }
 
 // rateLimited counts a refusal by a rate limit and makes its 429.
 func (h *handler) rateLimited(scope string, wait time.Duration) *Problem {
-	h.metrics.rateLimited.WithLabelValues(h.ep.Name, scope).Inc()
+	h.metrics.rateLimited.WithLabelValues(h.metrics.name, scope).Inc()
 	p := newProblem(http.StatusTooManyRequests, reasonRateLimited, "too many requests from this "+scope+"; retry after the Retry-After delay")
 	p.retryAfter = retrySeconds(wait)
 	return p
@@ -316,7 +353,7 @@ func (h *handler) rateLimited(scope string, wait time.Duration) *Problem {
 // the request now (a full nonce cache): a valid sender must retry, not
 // give up.
 func (h *handler) unauthenticated(authErr *AuthError) *Problem {
-	h.metrics.authFailures.WithLabelValues(h.ep.Name, authErr.Reason).Inc()
+	h.metrics.authFailures.WithLabelValues(h.metrics.name, authErr.Reason).Inc()
 	if authErr.RetryAfter > 0 {
 		p := newProblem(http.StatusServiceUnavailable, authErr.Reason, authErr.Detail)
 		p.retryAfter = retrySeconds(authErr.RetryAfter)

@@ -51,7 +51,7 @@ func (h *handler) awaitStored(w http.ResponseWriter, r *http.Request, who Identi
 // once its findings are stored, 503 again while they are not, and a fresh
 // delivery when their write failed for good.
 func (h *handler) awaitParked(w http.ResponseWriter, r *http.Request, who Identity, id, key string, body []byte, pk *parked) int {
-	h.metrics.idempotentReplays.WithLabelValues(h.ep.Name).Inc()
+	h.metrics.idempotentReplays.WithLabelValues(h.metrics.name).Inc()
 	if p := h.waitStored(r, pk.ack); p != nil {
 		if pk.ack.Err() == nil {
 			return h.refuse(w, r, who, p)
@@ -87,7 +87,7 @@ func (h *handler) waitStored(r *http.Request, a *ack.Ack) *Problem {
 		detail = "the client left before the findings were stored"
 	}
 	h.metrics.storedWait.Observe(h.now().Sub(start).Seconds())
-	h.metrics.notStored.WithLabelValues(h.ep.Name).Inc()
+	h.metrics.notStored.WithLabelValues(h.metrics.name).Inc()
 	p := newProblem(http.StatusServiceUnavailable, reasonNotStored, detail)
 	p.retryAfter = retryAfterSeconds
 	return p
