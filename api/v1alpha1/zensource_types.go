@@ -33,7 +33,8 @@ type WebhookSource struct {
 	Auth WebhookAuth `json:"auth"`
 
 	// MaxBodyBytes bounds a request body, after gzip decompression.
-	// Defaults to the daemon's MAX_BODY_BYTES.
+	// Defaults to the daemon's SOURCE_MAX_BODY_BYTES, which is also the
+	// most it may be.
 	// +optional
 	MaxBodyBytes *resource.Quantity `json:"maxBodyBytes,omitempty"`
 
@@ -144,6 +145,11 @@ type Mapping struct {
 	// +kubebuilder:validation:MaxLength=4096
 	// +optional
 	Title string `json:"title,omitempty"`
+	// Resolved gives a bool; true marks the finding resolved, as an
+	// alert's "resolved" notification does.
+	// +kubebuilder:validation:MaxLength=4096
+	// +optional
+	Resolved string `json:"resolved,omitempty"`
 	// Filter gives a bool; false drops the item, counted.
 	// +kubebuilder:validation:MaxLength=4096
 	// +optional
@@ -188,7 +194,8 @@ type ZenSourceStatus struct {
 	// Received counts items received (webhook) or observed (watch).
 	// +optional
 	Received int64 `json:"received,omitempty"`
-	// Stored counts findings stored or updated.
+	// Stored counts findings handed on to be stored: new findings,
+	// repeats and resolutions, after the daemon's own filter.
 	// +optional
 	Stored int64 `json:"stored,omitempty"`
 	// Rejected counts items refused: mapping errors, other namespaces.

@@ -139,9 +139,14 @@ func Run(ctx context.Context, opts Options) error {
 		ln.Close()
 		return err
 	}
+	sources, err := newDynSources(ctx, mgr, cfg, rc, d.hooks.Intake, opts.Registry, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	d.ln = ln
 	d.srv = server.New(server.NewHandler(server.Options{Readiness: d.ready, Gatherer: opts.Registry, Logger: log, DLQ: d.events.Writer,
-		Tools: d.sources.Detector, Webhooks: d.hooks, Guard: guard, GuardMetrics: cfg.MetricsAuth == config.MetricsAuthKubernetes}), log)
+		Tools: d.sources.Detector, Webhooks: d.hooks, Sources: sources, Guard: guard, GuardMetrics: cfg.MetricsAuth == config.MetricsAuthKubernetes}), log)
 	if err := d.addRunnables(mgr); err != nil {
 		ln.Close()
 		return err

@@ -9,10 +9,13 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+	"k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	"github.com/kube-zen/zen-watcher/api/v1alpha1"
 	"github.com/kube-zen/zen-watcher/internal/config"
 	"github.com/kube-zen/zen-watcher/internal/leader"
 )
@@ -24,7 +27,15 @@ import (
 // daemon's API budget, so that a busy writer never delays a renewal.
 func newManager(rc, base *rest.Config, cfg config.Config, log *slog.Logger) (manager.Manager, error) {
 	grace := drainBudget(cfg.ShutdownTimeout)
+	scheme := runtime.NewScheme()
+	if err := clientgoscheme.AddToScheme(scheme); err != nil {
+		return nil, err
+	}
+	if err := v1alpha1.AddToScheme(scheme); err != nil {
+		return nil, err
+	}
 	opts := manager.Options{
+		Scheme:                  scheme,
 		Logger:                  logr.FromSlogHandler(leader.ReleaseLogHandler(log.With("component", "manager").Handler())),
 		Metrics:                 metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress:  "0",

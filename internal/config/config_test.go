@@ -56,7 +56,7 @@ func TestLoadDefaults(t *testing.T) {
 			Trivy: "trivy-system", Kyverno: "kyverno", Falco: "falco", KubeBench: "kube-bench", Checkov: "checkov",
 		},
 		Webhooks: Webhooks{
-			FalcoMinPriority: "Warning", FalcoMaxBodyBytes: 1 << 20, AuditMaxBodyBytes: 16 << 20, MaxInflightBytes: 64 << 20, HMACMaxSkew: 5 * time.Minute, HMACMaxNonces: 2_000_000, IdempotencyTTL: 24 * time.Hour, RateLimitRPS: 1000, RateLimitBurst: 2000,
+			FalcoMinPriority: "Warning", FalcoMaxBodyBytes: 1 << 20, AuditMaxBodyBytes: 16 << 20, SourceMaxBodyBytes: 1 << 20, SourceBufferSize: 500, MaxInflightBytes: 64 << 20, HMACMaxSkew: 5 * time.Minute, HMACMaxNonces: 2_000_000, IdempotencyTTL: 24 * time.Hour, RateLimitRPS: 1000, RateLimitBurst: 2000,
 			FalcoAck: AckAccepted, AuditAck: AckStored,
 			AuditTrustedUsers: []string{"system:kube-controller-manager", "system:kube-scheduler", "system:apiserver",
 				"system:node:*", "system:serviceaccount:kube-system:*"},
@@ -114,7 +114,7 @@ func TestLoadWebhooks(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Webhooks{Token: "s3cret", HMACMaxSkew: 5 * time.Minute, HMACMaxNonces: 2_000_000, MaxInflightBytes: 64 << 20, IdempotencyTTL: 24 * time.Hour, RateLimitRPS: 50, RateLimitBurst: 2000,
-		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.168.1.7/32")}, FalcoMinPriority: "Notice", FalcoMaxBodyBytes: 1536, AuditMaxBodyBytes: 1 << 20,
+		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.168.1.7/32")}, FalcoMinPriority: "Notice", FalcoMaxBodyBytes: 1536, AuditMaxBodyBytes: 1 << 20, SourceMaxBodyBytes: 1 << 20, SourceBufferSize: 500,
 		AuditTrustedUsers: []string{"alice", "system:serviceaccount:ops:*"}, AuditRulesFile: "/etc/zen/rules.yaml",
 		FalcoAck: AckStored, AuditAck: AckAccepted}
 	if !reflect.DeepEqual(c.Webhooks, want) {

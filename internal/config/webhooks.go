@@ -58,6 +58,11 @@ type Webhooks struct {
 	// decompression.
 	FalcoMaxBodyBytes int64
 	AuditMaxBodyBytes int64
+	// SourceMaxBodyBytes is a ZenSource webhook's body limit by default,
+	// and the most one may ask for; SourceBufferSize bounds each one's
+	// findings waiting for the pipeline.
+	SourceMaxBodyBytes int64
+	SourceBufferSize   int
 	// MaxInflightBytes bounds the body bytes being read or decoded across
 	// every request at once.
 	MaxInflightBytes int64
@@ -161,15 +166,17 @@ func loadWebhooks(r *reader) Webhooks {
 		FalcoMinPriority:      r.word("FALCO_MIN_PRIORITY", "Warning", falcoPriorities...),
 		FalcoMaxBodyBytes:     r.bytes("FALCO_MAX_BODY_BYTES", 1<<20, 1<<10, 1<<30),
 		AuditMaxBodyBytes:     r.bytes("AUDIT_MAX_BODY_BYTES", 16<<20, 1<<10, 1<<30),
+		SourceMaxBodyBytes:    r.bytes("SOURCE_MAX_BODY_BYTES", 1<<20, 1<<10, 1<<30),
+		SourceBufferSize:      r.integer("SOURCE_BUFFER_SIZE", 500, 1, 1_000_000),
 		MaxInflightBytes:      r.bytes("MAX_INFLIGHT_BYTES", 64<<20, 1<<20, 64<<30),
 		AuditTrustedUsers:     r.userPatterns("AUDIT_TRUSTED_USERS", defaultTrustedUsers),
 		AuditRulesFile:        r.text("AUDIT_RULES_FILE", "", 4096),
 		FalcoAck:              AckMode(r.oneOf("FALCO_ACK", string(AckAccepted), string(AckAccepted), string(AckStored))),
 		AuditAck:              AckMode(r.oneOf("AUDIT_ACK", string(AckStored), string(AckAccepted), string(AckStored))),
 	}
-	if largest := max(w.FalcoMaxBodyBytes, w.AuditMaxBodyBytes); w.MaxInflightBytes < largest {
+	if largest := max(w.FalcoMaxBodyBytes, w.AuditMaxBodyBytes, w.SourceMaxBodyBytes); w.MaxInflightBytes < largest {
 		r.fail("MAX_INFLIGHT_BYTES", strconv.FormatInt(w.MaxInflightBytes, 10),
-			"want at least the largest body limit, FALCO_MAX_BODY_BYTES or AUDIT_MAX_BODY_BYTES ("+strconv.FormatInt(largest, 10)+"), or such a body is never taken")
+			"want at least the largest body limit, FALCO_MAX_BODY_BYTES, AUDIT_MAX_BODY_BYTES or SOURCE_MAX_BODY_BYTES ("+strconv.FormatInt(largest, 10)+"), or such a body is never taken")
 	}
 	shared := EndpointCredentials{Token: w.Token, TokenFile: w.TokenFile, HMACSecret: w.HMACSecret, HMACSecretFile: w.HMACSecretFile}
 	// Every check below is independent of the others, so that one run

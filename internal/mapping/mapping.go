@@ -91,7 +91,7 @@ type Program struct {
 	variable                                string
 	severity, category, eventType, dedupKey field
 	// Optional fields; prg nil when not set.
-	detectedAt, resource, details, rule, title, filter field
+	detectedAt, resource, details, rule, title, resolved, filter field
 	now                                                func() time.Time
 }
 
@@ -130,6 +130,7 @@ func Compile(m v1alpha1.Mapping, variable string) (*Program, error) {
 		{&p.details, "details", m.Details, kindMap, false},
 		{&p.rule, "rule", m.Rule, kindString, false},
 		{&p.title, "title", m.Title, kindString, false},
+		{&p.resolved, "resolved", m.Resolved, kindBool, false},
 		{&p.filter, "filter", m.Filter, kindBool, false},
 	} {
 		f.dst.name, f.dst.kind = f.name, f.kind

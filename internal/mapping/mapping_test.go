@@ -23,6 +23,7 @@ var harbor = v1alpha1.Mapping{
 	Rule:       `item.cve`,
 	Title:      `item.repository + ": " + item.cve`,
 	Filter:     `item.severity != "None"`,
+	Resolved:   `has(item.fixed) && item.fixed`,
 }
 
 var teamA = Source{Namespace: "team-a", Name: "harbor"}
@@ -62,6 +63,11 @@ func TestMapHarborItem(t *testing.T) {
 		t.Errorf("rule %q title %q", f.Rule, f.Title)
 	case f.EventNamespace != "team-a":
 		t.Errorf("written in %q, want the source's namespace", f.EventNamespace)
+	case f.Resolved:
+		t.Error("resolved")
+	}
+	if f, _, err := p.Map(context.Background(), decode(t, `{"severity":"high","time":"2026-01-02T03:04:05Z","repository":"r","cve":"c","score":1,"fixed":true}`), teamA); err != nil || !f.Resolved {
+		t.Errorf("not resolved: %v", err)
 	}
 
 	_, keep, err = p.Map(context.Background(), decode(t, `{"severity":"None","time":"2026-01-02T03:04:05Z","repository":"r","cve":"c","score":0}`), teamA)

@@ -116,7 +116,7 @@ func (p *Program) Map(ctx context.Context, value any, src Source) (f finding.Fin
 	return f, true, nil
 }
 
-// optional evaluates detectedAt, resource and details into f.
+// optional evaluates detectedAt, resource, resolved and details into f.
 func (p *Program) optional(ctx context.Context, act *celexpr.Pair, f *finding.Finding) error {
 	v, err := p.detectedAt.eval(ctx, act)
 	if err != nil {
@@ -139,6 +139,16 @@ func (p *Program) optional(ctx context.Context, act *celexpr.Pair, f *finding.Fi
 			return err
 		}
 		f.Resource = r
+	}
+	if v, err = p.resolved.eval(ctx, act); err != nil {
+		return err
+	}
+	if v != nil {
+		b, ok := v.(types.Bool)
+		if !ok {
+			return wrongType("resolved", v, "a bool")
+		}
+		f.Resolved = bool(b)
 	}
 	if v, err = p.details.eval(ctx, act); err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -33,6 +34,8 @@ type Options struct {
 	Tools ToolStatuses
 	// Webhooks, when set, mounts the push intake's endpoints.
 	Webhooks Mounter
+	// Sources, when set, mounts the ZenSource webhooks.
+	Sources Mounter
 	// Guard, when set, authenticates and authorizes the admin API, and
 	// /metrics when GuardMetrics is set (METRICS_AUTH=kubernetes). The
 	// daemon always sets it; unset serves them to anyone (tests only).
@@ -111,9 +114,12 @@ func NewHandler(opts Options) *Router {
 	if opts.Tools != nil {
 		toolsHandler(mux, opts.Tools, guard)
 	}
-	if opts.Webhooks != nil {
-		opts.Webhooks.Register(mux.ServeMux)
-		for _, p := range opts.Webhooks.Paths() {
+	for _, m := range []Mounter{opts.Webhooks, opts.Sources} {
+		if m == nil || reflect.ValueOf(m).IsNil() {
+			continue
+		}
+		m.Register(mux.ServeMux)
+		for _, p := range m.Paths() {
 			mux.routes = append(mux.routes, http.MethodPost+" "+p)
 		}
 	}
