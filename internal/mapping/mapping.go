@@ -92,7 +92,7 @@ type Program struct {
 	severity, category, eventType, dedupKey field
 	// Optional fields; prg nil when not set.
 	detectedAt, resource, details, rule, title, resolved, filter field
-	now                                                func() time.Time
+	now                                                          func() time.Time
 }
 
 // Compile checks and compiles every expression of m for items bound to

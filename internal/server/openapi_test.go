@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/kube-zen/zen-watcher/api"
+	"github.com/kube-zen/zen-watcher/internal/dynsource"
 	"github.com/kube-zen/zen-watcher/internal/health"
 	"github.com/kube-zen/zen-watcher/internal/store"
 	"github.com/kube-zen/zen-watcher/internal/tools"
@@ -44,7 +45,7 @@ func TestOpenAPIDocumentIsValid(t *testing.T) {
 // set of methods and paths, both ways.
 func TestRoutesMatchTheDocument(t *testing.T) {
 	r := NewHandler(Options{Readiness: noneMissing{}, Gatherer: prometheus.NewRegistry(), Logger: slog.New(slog.DiscardHandler),
-		DLQ: fakeDLQ{}, Tools: fakeDLQ{}, Webhooks: fakeDLQ{}})
+		DLQ: fakeDLQ{}, Tools: fakeDLQ{}, Webhooks: fakeDLQ{}, Sources: dynsource.NewEndpoints(dynsource.NewMetrics(nil))})
 	served := r.Routes()
 	var documented []string
 	for path, item := range loadDocument(t).Paths.Map() {

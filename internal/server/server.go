@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -115,7 +114,7 @@ func NewHandler(opts Options) *Router {
 		toolsHandler(mux, opts.Tools, guard)
 	}
 	for _, m := range []Mounter{opts.Webhooks, opts.Sources} {
-		if m == nil || reflect.ValueOf(m).IsNil() {
+		if m == nil {
 			continue
 		}
 		m.Register(mux.ServeMux)

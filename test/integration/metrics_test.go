@@ -161,7 +161,9 @@ func TestEveryMetricIsEmitted(t *testing.T) {
 	d.post(t, "/falco/webhook", webhookToken, []byte(`{}`)) // rate limited
 
 	// Retries need a failure that passes; the outage test covers them.
-	exempt := map[string]string{"zen_watcher_api_write_retries_total": "TestWritesSurviveAPIServerOutage"}
+	exempt := map[string]string{"zen_watcher_api_write_retries_total": "TestWritesSurviveAPIServerOutage",
+		"zen_watcher_zensource_ready": "TestZenSourceWebhooks", "zen_watcher_zensource_requests_total": "TestZenSourceWebhooks",
+		"zen_watcher_zensource_items_total": "TestZenSourceWebhooks"}
 	eventually(t, "every metric emitted", func() error {
 		_, body := d.get(t, "/metrics")
 		var missing []string

@@ -82,6 +82,7 @@ func TestAnswersMatchTheDocument(t *testing.T) {
 		{"too large", "POST", "/falco/webhook", strings.Repeat("x", 5000), token, 413, false},
 		{"form", "POST", "/falco/webhook", "a=b", []string{"Content-Type", "application/x-www-form-urlencoded"}, 415, false},
 		{"version", "POST", "/audit/webhook", "{}", append(token, webhook.HeaderContractVersion, "v2"), 400, false},
+		{"no such source", "POST", "/api/v1/sources/" + ns + "/none", "{}", token, 404, false},
 		{"limited", "POST", "/falco/webhook", "{}", token, 429, false},
 	}
 	for _, c := range calls {
