@@ -26,6 +26,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 
 	zenv1 "github.com/kube-zen/zen-watcher/api/v1"
+	"github.com/kube-zen/zen-watcher/api/v1alpha1"
 	"github.com/kube-zen/zen-watcher/test/chart"
 	"github.com/kube-zen/zen-watcher/test/fixtures"
 )
@@ -337,11 +338,22 @@ func checkDenied(t *testing.T, admin *rest.Config, cs kubernetes.Interface, user
 		},
 	}
 	for _, n := range []string{ns, toolsNS, metav1.NamespaceDefault, "kube-system"} {
-		attempts["get secret in "+n] = func() error {
-			_, err := cs.CoreV1().Secrets(n).Get(ctx, "zen-webhook", metav1.GetOptions{})
-			return err
+		if n != ns { // its own namespace grants get, for the ZenSources there
+			attempts["get secret in "+n] = func() error {
+				_, err := cs.CoreV1().Secrets(n).Get(ctx, "zen-webhook", metav1.GetOptions{})
+				return err
+			}
 		}
 		attempts["list secrets in "+n] = func() error { _, err := cs.CoreV1().Secrets(n).List(ctx, metav1.ListOptions{}); return err }
+		attempts["watch secrets in "+n] = func() error { _, err := cs.CoreV1().Secrets(n).Watch(ctx, metav1.ListOptions{}); return err }
+	}
+	attempts["create zensource"] = func() error {
+		return cs.CoreV1().RESTClient().Post().AbsPath("/apis/zen.kube-zen.io/v1alpha1/namespaces/" + toolsNS + "/zensources").
+			Body([]byte(`{"apiVersion":"zen.kube-zen.io/v1alpha1","kind":"ZenSource","metadata":{"name":"x"}}`)).Do(ctx).Error()
+	}
+	attempts["update zensource spec"] = func() error {
+		return cs.CoreV1().RESTClient().Put().AbsPath("/apis/zen.kube-zen.io/v1alpha1/namespaces/" + toolsNS + "/zensources/x").
+			Body([]byte(`{"apiVersion":"zen.kube-zen.io/v1alpha1","kind":"ZenSource","metadata":{"name":"x"}}`)).Do(ctx).Error()
 	}
 	for what, attempt := range attempts {
 		if err := attempt(); !apierrors.IsForbidden(err) {
@@ -363,6 +375,45 @@ func checkDenied(t *testing.T, admin *rest.Config, cs kubernetes.Interface, user
 	s := review(authorizationv1.ResourceAttributes{Namespace: toolsNS, Verb: "create", Group: zenv1.GroupVersion.Group, Resource: zenv1.ZenAgentEventResource})
 	if !s.Allowed || !strings.HasPrefix(s.Reason, "RBAC: allowed by ClusterRoleBinding") {
 		t.Errorf("creating ZenAgentEvents: allowed %v, reason %q; want the RBAC authorizer's grant", s.Allowed, s.Reason)
+	}
+	// ZenSources: read everywhere, status written; Secrets got only in
+	// its own namespace, by the chart's RoleBinding.
+	for _, attrs := range []authorizationv1.ResourceAttributes{
+		{Namespace: toolsNS, Verb: "watch", Group: v1alpha1.GroupVersion.Group, Resource: v1alpha1.ZenSourceResource},
+		{Namespace: toolsNS, Verb: "update", Group: v1alpha1.GroupVersion.Group, Resource: v1alpha1.ZenSourceResource, Subresource: "status"},
+		{Namespace: ns, Verb: "get", Resource: "secrets", Name: "any"},
+	} {
+		if s := review(attrs); !s.Allowed {
+			t.Errorf("%s %s/%s in %s: not allowed (%s)", attrs.Verb, attrs.Resource, attrs.Subresource, attrs.Namespace, s.Reason)
+		}
+	}
+	// Namespace users: edit manages ZenSources, view reads them, through
+	// the chart's roles that aggregate into edit and view (bound directly:
+	// aggregation is the controller manager's, which envtest does not run;
+	// test/chart checks the aggregation labels).
+	for _, tc := range []struct {
+		role, verb string
+		allowed    bool
+	}{{"edit", "create", true}, {"edit", "delete", true}, {"view", "list", true}, {"view", "create", false}} {
+		tenant := "tenant-" + tc.role
+		rb := &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: tenant, Namespace: toolsNS},
+			RoleRef:  rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: "zen-watcher-" + tc.role},
+			Subjects: []rbacv1.Subject{{Kind: "User", Name: tenant}}}
+		mustCreate(t, func() error {
+			_, err := kubernetes.NewForConfigOrDie(admin).RbacV1().RoleBindings(toolsNS).Create(ctx, rb, metav1.CreateOptions{})
+			return err
+		})
+		eventually(t, tc.role+" "+tc.verb+" zensources", func() error {
+			r, err := reviews.Create(ctx, &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{User: tenant,
+				ResourceAttributes: &authorizationv1.ResourceAttributes{Namespace: toolsNS, Verb: tc.verb, Group: v1alpha1.GroupVersion.Group, Resource: v1alpha1.ZenSourceResource}}}, metav1.CreateOptions{})
+			if err != nil {
+				return err
+			}
+			if r.Status.Allowed != tc.allowed {
+				return fmt.Errorf("allowed %v, want %v (%s)", r.Status.Allowed, tc.allowed, r.Status.Reason)
+			}
+			return nil
+		})
 	}
 }
 
