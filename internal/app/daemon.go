@@ -27,8 +27,8 @@ import (
 // daemon holds the parts Run built and the signals that order their start
 // and stop. The manager runs each part as a runnable: on every replica the
 // cluster check, the event index, the HTTP server with the webhooks, the
-// secret watchers and the write path; on the leader only, the pull sources
-// with tool detection, and retention.
+// file watcher (credential and TLS files) and the write path; on the
+// leader only, the pull sources with tool detection, and retention.
 type daemon struct {
 	cfg   config.Config
 	log   *slog.Logger
