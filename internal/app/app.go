@@ -139,7 +139,7 @@ func Run(ctx context.Context, opts Options) error {
 		ln.Close()
 		return err
 	}
-	sources, err := newDynSources(ctx, mgr, cfg, rc, d.hooks.Intake, opts.Registry, log)
+	sources, err := newDynSources(ctx, mgr, cfg, rc, d.hooks.Intake, d.sources, opts.Registry, log)
 	if err != nil {
 		ln.Close()
 		return err

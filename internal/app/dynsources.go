@@ -8,6 +8,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -16,6 +17,7 @@ import (
 	"github.com/kube-zen/zen-watcher/api/v1alpha1"
 	"github.com/kube-zen/zen-watcher/internal/config"
 	"github.com/kube-zen/zen-watcher/internal/dynsource"
+	"github.com/kube-zen/zen-watcher/internal/dynsource/watch"
 	"github.com/kube-zen/zen-watcher/internal/leader"
 	"github.com/kube-zen/zen-watcher/internal/secretref"
 	"github.com/kube-zen/zen-watcher/internal/webhook"
@@ -28,8 +30,10 @@ const selfTimeout = 5 * time.Second
 // newDynSources builds the ZenSource controller on mgr, serving its
 // webhooks through intake, and returns their router. Every replica runs
 // it; the counters are written from every replica too (see dynsource).
+// Its watch sources run with the pull sources, on the leader: they are
+// handed to sources.
 func newDynSources(ctx context.Context, mgr manager.Manager, cfg config.Config, rc *rest.Config, intake *webhook.Intake,
-	reg prometheus.Registerer, log *slog.Logger) (*dynsource.Endpoints, error) {
+	sources *Sources, reg prometheus.Registerer, log *slog.Logger) (*dynsource.Endpoints, error) {
 	scheme := runtime.NewScheme()
 	if err := v1alpha1.AddToScheme(scheme); err != nil {
 		return nil, err
@@ -53,10 +57,24 @@ func newDynSources(ctx context.Context, mgr manager.Manager, cfg config.Config, 
 	endpoints := dynsource.NewEndpoints(m)
 	counters := dynsource.NewCounters(direct, log)
 	wc := cfg.Webhooks
-	ctrl := dynsource.New(dynsource.Options{
+	// zen-watcher's own namespace, where a source may watch or report on
+	// every namespace: the Lease's default, when POD_NAMESPACE is unset.
+	home := cfg.PodNamespace
+	if home == "" {
+		home = cfg.EventNamespace
+	}
+	var ctrl *dynsource.Controller
+	wo := sources.WatchOptions()
+	wo.HomeNamespace, wo.Counter = home, counters
+	// A watch's condition reaches the status at once, not at the next
+	// periodic reconcile. The runner calls this only once the manager runs.
+	wo.OnChange = func(key types.NamespacedName) { ctrl.Changed(key) }
+	watches := watch.New(wo)
+	sources.SetWatches(watches)
+	ctrl = dynsource.New(dynsource.Options{
 		Client: mgr.GetClient(), Direct: direct, Secrets: secretref.NewReader(cs.CoreV1(), self),
 		Intake: intake, Endpoints: endpoints, Counters: counters, Metrics: m,
-		HomeNamespace: cfg.PodNamespace,
+		Watch: watches, HomeNamespace: home,
 		Defaults: dynsource.Defaults{MaxBodyBytes: wc.SourceMaxBodyBytes, BufferSize: wc.SourceBufferSize,
 			RPS: wc.RateLimitRPS, Burst: wc.RateLimitBurst, HMACMaxSkew: wc.HMACMaxSkew},
 		Nonces:  webhook.NewNonceCache(wc.HMACMaxNonces),

@@ -16,8 +16,9 @@ import (
 
 	zenv1 "github.com/kube-zen/zen-watcher/api/v1"
 	"github.com/kube-zen/zen-watcher/internal/config"
+	"github.com/kube-zen/zen-watcher/internal/dynsource/watch"
 	"github.com/kube-zen/zen-watcher/internal/eventindex"
-	"github.com/kube-zen/zen-watcher/internal/source"
+	"github.com/kube-zen/zen-watcher/internal/pipeline"
 	"github.com/kube-zen/zen-watcher/internal/source/checkov"
 	"github.com/kube-zen/zen-watcher/internal/source/configmap"
 	"github.com/kube-zen/zen-watcher/internal/source/kubebench"
@@ -36,6 +37,10 @@ type Sources struct {
 	Detector    *tools.Detector
 	broadcaster events.EventBroadcaster
 	cfg         config.Config
+	// watch is what the ZenSource watch sources share with the pull
+	// sources; watches runs them once set.
+	watch   watch.Options
+	watches *watch.Runner
 }
 
 // storedPageSize bounds each page of stored events a source reads when it
@@ -45,7 +50,7 @@ const storedPageSize = 500
 // NewSources builds every source the configuration enables. A ConfigMap
 // tool whose namespace lies outside WATCH_NAMESPACE is left off, and the log
 // says so; report kinds are watched within WATCH_NAMESPACE.
-func NewSources(cfg config.Config, rc *rest.Config, submit source.Submitter, reg prometheus.Registerer, log *slog.Logger) (*Sources, error) {
+func NewSources(cfg config.Config, rc *rest.Config, submit *pipeline.Pipeline, reg prometheus.Registerer, log *slog.Logger) (*Sources, error) {
 	cs, err := kubernetes.NewForConfig(rc)
 	if err != nil {
 		return nil, err
@@ -65,7 +70,8 @@ func NewSources(cfg config.Config, rc *rest.Config, submit source.Submitter, reg
 	b := events.NewBroadcaster(&events.EventSinkImpl{Interface: cs.EventsV1()})
 	recorder := b.NewRecorder(clientgoscheme.Scheme, "zen-watcher")
 	m := watcher.NewMetrics(reg)
-	s := &Sources{broadcaster: b, cfg: cfg}
+	s := &Sources{broadcaster: b, cfg: cfg,
+		watch: watch.Options{Discovery: disc, Dynamic: dyn, Pipeline: submit, Stored: stored, Metrics: m, Log: log.With("component", "watch-sources")}}
 	for _, tool := range []configmap.Tool{
 		kubebench.ConfigMapTool(cfg.ToolNamespaces.KubeBench, cfg.KubeBenchSelector, cfg.KubeBenchResults),
 		checkov.ConfigMapTool(cfg.ToolNamespaces.Checkov, cfg.CheckovSelector),
@@ -100,8 +106,20 @@ func (s *Sources) Run(ctx context.Context) {
 	}
 	wg.Go(func() { s.reports.Run(ctx) })
 	wg.Go(func() { s.Detector.Run(ctx, s.cfg.WatchInterval) })
+	if s.watches != nil {
+		wg.Go(func() { _ = s.watches.Run(ctx) })
+	}
 	wg.Wait()
 }
+
+// WatchOptions are the options of the ZenSource watch sources that the
+// pull sources share with them: clients, the pipeline, the stored events
+// and the source metrics.
+func (s *Sources) WatchOptions() watch.Options { return s.watch }
+
+// SetWatches makes Run run the ZenSource watch sources too, on the leader,
+// once the event index has synced; call it before Run.
+func (s *Sources) SetWatches(r *watch.Runner) { s.watches = r }
 
 // Statuses reports the state of every pull source.
 func (s *Sources) Statuses() []watcher.Status {

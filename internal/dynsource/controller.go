@@ -17,6 +17,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 
 	"github.com/kube-zen/zen-watcher/api/v1alpha1"
 	"github.com/kube-zen/zen-watcher/internal/dynsource/watch"
@@ -91,6 +92,8 @@ type Controller struct {
 
 	mu   sync.Mutex
 	live map[types.NamespacedName]*live
+	// changes carries Changed to the controller's queue.
+	changes chan event.TypedGenericEvent[types.NamespacedName]
 }
 
 // live is what one webhook source runs with on this replica.
@@ -103,7 +106,7 @@ type live struct {
 
 // New builds the controller; SetupWithManager registers it.
 func New(opts Options) *Controller {
-	return &Controller{opts: opts, live: map[types.NamespacedName]*live{}}
+	return &Controller{opts: opts, live: map[types.NamespacedName]*live{}, changes: make(chan event.TypedGenericEvent[types.NamespacedName], changesBuffer)}
 }
 
 // SetupWithManager runs the controller on every replica: every replica
@@ -112,6 +115,7 @@ func (c *Controller) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("zensource").
 		For(&v1alpha1.ZenSource{}).
+		WatchesRawSource(c.changeSource()).
 		// One controller per manager, but tests run several managers in
 		// one process, and the name check is process-wide.
 		WithOptions(controller.Options{NeedLeaderElection: ptr.To(false), MaxConcurrentReconciles: 2, SkipNameValidation: ptr.To(true)}).

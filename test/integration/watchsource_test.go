@@ -23,6 +23,7 @@ import (
 
 	zenv1 "github.com/kube-zen/zen-watcher/api/v1"
 	"github.com/kube-zen/zen-watcher/api/v1alpha1"
+	"github.com/kube-zen/zen-watcher/internal/config"
 	"github.com/kube-zen/zen-watcher/internal/dynsource/watch"
 	"github.com/kube-zen/zen-watcher/internal/mapping"
 )
@@ -304,4 +305,43 @@ func TestWatchSourceForbiddenUntilGranted(t *testing.T) {
 	// the wait bounds the test and measures nothing.
 	oneEvent(t, tenant, src.Name, "the ConfigMap's finding after the grant", stateIs(zenv1.StateOpen, 1))
 	r.waitStatus(t, src.Key(), v1alpha1.ReasonReady)
+}
+
+// TestWatchSourceThroughTheDaemon: the daemon runs a watch ZenSource as
+// declared, with no restart: the Warning Events example in zen-watcher's
+// namespace turns on Ready and stores an Event's finding, with counters in
+// its status; the same spec in a tenant's namespace is refused.
+func TestWatchSourceThroughTheDaemon(t *testing.T) {
+	home, a, tenant := newNamespace(t), newNamespace(t), newNamespace(t)
+	ctx := context.Background()
+	startDaemonWith(t, restConfig, func(c *config.Config) { c.PodNamespace = home })
+	src := exampleSource(t, "warning-events.yaml", home)
+	refused := exampleSource(t, "warning-events.yaml", tenant)
+	for _, s := range []*v1alpha1.ZenSource{src, refused} {
+		if err := k8sClient.Create(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	readyIs(t, client.ObjectKeyFromObject(src), metav1.ConditionTrue, v1alpha1.ReasonReady)
+	if c := readyIs(t, client.ObjectKeyFromObject(refused), metav1.ConditionFalse, v1alpha1.ReasonNotAllowed); c.Status.Type != v1alpha1.SourceTypeWatch {
+		t.Errorf("status type %q", c.Status.Type)
+	}
+
+	if err := k8sClient.Create(ctx, k8sEvent(a, "scheduling", corev1.EventTypeWarning, "FailedScheduling", "0/3 nodes are available")); err != nil {
+		t.Fatal(err)
+	}
+	ev := oneEvent(t, a, src.Name, "the FailedScheduling finding", stateIs(zenv1.StateOpen, 1))
+	if ev.Spec.Resource == nil || ev.Spec.Resource.Name != "app-scheduling" {
+		t.Errorf("resource %+v", ev.Spec.Resource)
+	}
+	eventually(t, "the counters in the status", func() error {
+		cur := &v1alpha1.ZenSource{}
+		if err := k8sClient.Get(ctx, client.ObjectKeyFromObject(src), cur); err != nil {
+			return err
+		}
+		if cur.Status.Received < 1 || cur.Status.Stored < 1 || cur.Status.LastEventTime == nil {
+			return fmt.Errorf("status %+v", cur.Status)
+		}
+		return nil
+	})
 }
