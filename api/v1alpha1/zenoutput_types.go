@@ -258,5 +258,5 @@ type ZenOutputList struct {
 }
 
 func init() {
-	SchemeBuilder.Register(&ZenOutput{}, &ZenOutputList{})
+	register(&ZenOutput{}, &ZenOutputList{})
 }

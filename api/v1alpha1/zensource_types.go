@@ -237,5 +237,5 @@ type ZenSourceList struct {
 }
 
 func init() {
-	SchemeBuilder.Register(&ZenSource{}, &ZenSourceList{})
+	register(&ZenSource{}, &ZenSourceList{})
 }
