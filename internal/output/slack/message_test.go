@@ -265,3 +265,28 @@ func TestNewRefusesBadConfig(t *testing.T) {
 		}
 	}
 }
+
+// TestURLFromIsReadAtEverySend: a rotated URL applies to the next batch;
+// an unreadable one is retried; a malformed one is refused unquoted.
+func TestURLFromIsReadAtEverySend(t *testing.T) {
+	srv := &slackServer{t: t, answer: func(int) (int, http.Header, string) { return http.StatusOK, nil, "" }}
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	url, fail := ts.URL+"/services/T0/B0/SECRET", error(nil)
+	n, err := New(Config{URLFrom: func(context.Context) (string, error) { return url, fail }, Cluster: "c", Client: ts.Client()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	batch := []output.Delivery{delivery(1, zenv1.SeverityHigh, output.TriggerCreated)}
+	if _, err := n.Notify(context.Background(), batch); err != nil || srv.requests != 1 {
+		t.Fatalf("%v, %d requests", err, srv.requests)
+	}
+	fail = fmt.Errorf("secret not found")
+	if retry, err := n.Notify(context.Background(), batch); !retry || err == nil {
+		t.Fatalf("unreadable: %v %v", retry, err)
+	}
+	url, fail = "http://[::1/services/SECRET", nil
+	if retry, err := n.Notify(context.Background(), batch); retry || err == nil || strings.Contains(err.Error(), "SECRET") {
+		t.Fatalf("malformed: %v %v", retry, err)
+	}
+}

@@ -19,6 +19,10 @@ import (
 type Config struct {
 	// URL is the incoming webhook's URL; it is the credential.
 	URL string
+	// URLFrom, when set, gives the URL at every Notify instead of URL, so
+	// that a rotated Secret applies at once (the Secret reader caches it
+	// for a few seconds). Its error is retried.
+	URLFrom func(ctx context.Context) (string, error)
 	// Cluster names this cluster in every message.
 	Cluster string
 	// Client sends the requests; its Timeout bounds one.
@@ -40,13 +44,12 @@ var _ output.Notifier = (*Notifier)(nil)
 // its host.
 func New(cfg Config) (*Notifier, error) {
 	var errs []error
-	u, err := url.Parse(cfg.URL)
-	switch {
-	case err != nil:
-		// url.Parse quotes the whole URL in its error: the credential.
-		errs = append(errs, errors.New("url: not a URL"))
-	case u.Scheme != "http" && u.Scheme != "https" || u.Host == "":
-		errs = append(errs, fmt.Errorf("url %s: want an absolute https URL (an incoming webhook's)", httpsend.Redact(u)))
+	var u *url.URL
+	if cfg.URLFrom == nil {
+		var err error
+		if u, err = parseURL(cfg.URL); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if cfg.Client == nil {
 		errs = append(errs, errors.New("client: required"))
@@ -60,18 +63,41 @@ func New(cfg Config) (*Notifier, error) {
 	return &Notifier{cfg: cfg, url: u}, nil
 }
 
+// parseURL checks an incoming webhook's URL. Its errors never quote it:
+// url.Parse's would, and the URL is the credential.
+func parseURL(s string) (*url.URL, error) {
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		return nil, errors.New("url: not a URL")
+	case u.Scheme != "http" && u.Scheme != "https" || u.Host == "":
+		return nil, fmt.Errorf("url %s: want an absolute https URL (an incoming webhook's)", httpsend.Redact(u))
+	}
+	return u, nil
+}
+
 // Notify posts the batch as one message.
 func (n *Notifier) Notify(ctx context.Context, batch []output.Delivery) (bool, error) {
 	if len(batch) == 0 {
 		return false, nil
 	}
+	u := n.url
+	if n.cfg.URLFrom != nil {
+		s, err := n.cfg.URLFrom(ctx)
+		if err != nil {
+			return true, fmt.Errorf("reading the Slack webhook URL: %w", err)
+		}
+		if u, err = parseURL(s); err != nil {
+			return false, fmt.Errorf("the Slack webhook URL in the Secret: %w", err)
+		}
+	}
 	body, err := json.Marshal(Message(n.cfg.Cluster, batch))
 	if err != nil {
 		return false, fmt.Errorf("encoding the Slack message: %w", err)
 	}
-	req, err := http.NewRequest(http.MethodPost, n.url.String(), bytes.NewReader(body))
+	req, err := http.NewRequest(http.MethodPost, u.String(), bytes.NewReader(body))
 	if err != nil {
-		return false, fmt.Errorf("building the request to %s: %w", httpsend.Redact(n.url), err)
+		return false, fmt.Errorf("building the request to %s: %w", httpsend.Redact(u), err)
 	}
 	req.Header.Set("Content-Type", "application/json; charset=utf-8")
 	return httpsend.Do(ctx, n.cfg.Client, req, n.cfg.Now)

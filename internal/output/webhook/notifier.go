@@ -45,6 +45,11 @@ type Config struct {
 	HMACKey []byte
 	// Token is sent as Authorization: Bearer when set.
 	Token string
+	// Credentials, when set, gives the HMAC key and token at every Notify
+	// instead of HMACKey and Token, so that a rotated Secret applies at
+	// once (the Secret reader caches it for a few seconds). Its error is
+	// retried: a Secret deleted by mistake is put back.
+	Credentials func(ctx context.Context) (hmacKey []byte, token string, err error)
 	// Headers are added to every request; they may not name a header the
 	// output sets itself.
 	Headers map[string]string
@@ -146,8 +151,17 @@ func (n *Notifier) Notify(ctx context.Context, batch []output.Delivery) (bool, e
 	if err != nil {
 		return false, err
 	}
+	key, token := n.cfg.HMACKey, n.cfg.Token
+	if n.cfg.Credentials != nil {
+		if key, token, err = n.cfg.Credentials(ctx); err != nil {
+			return true, fmt.Errorf("reading the webhook's credentials: %w", err)
+		}
+		if strings.ContainsAny(token, "\r\n") {
+			return false, errors.New("the webhook's token contains a line break")
+		}
+	}
 	for _, b := range bodies {
-		if retry, err := n.post(ctx, b.ctype, b.data); err != nil {
+		if retry, err := n.post(ctx, b.ctype, b.data, key, token); err != nil {
 			if b.count > 1 || len(bodies) > 1 {
 				err = fmt.Errorf("%d events: %w", b.count, err)
 			}
@@ -203,7 +217,7 @@ func batchJSON(items [][]byte) []byte {
 // previous attempt of this very request.
 const inProgress = "urn:zen-watcher:problem:request-id-in-progress"
 
-func (n *Notifier) post(ctx context.Context, ctype string, data []byte) (bool, error) {
+func (n *Notifier) post(ctx context.Context, ctype string, data, key []byte, token string) (bool, error) {
 	req, err := http.NewRequest(http.MethodPost, n.url.String(), bytes.NewReader(data))
 	if err != nil {
 		return false, fmt.Errorf("building the request to %s: %w", httpsend.Redact(n.url), err)
@@ -214,11 +228,11 @@ func (n *Notifier) post(ctx context.Context, ctype string, data []byte) (bool, e
 	req.Header.Set("Content-Type", ctype)
 	sum := sha256.Sum256(data)
 	req.Header.Set(intake.HeaderRequestID, "ce-"+hex.EncodeToString(sum[:16]))
-	if n.cfg.Token != "" {
-		req.Header.Set("Authorization", "Bearer "+n.cfg.Token)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	if len(n.cfg.HMACKey) > 0 {
-		if err := intake.Sign(req.Header, n.cfg.HMACKey, data, n.cfg.Now()); err != nil {
+	if len(key) > 0 {
+		if err := intake.Sign(req.Header, key, data, n.cfg.Now()); err != nil {
 			return true, fmt.Errorf("signing: %w", err)
 		}
 	}

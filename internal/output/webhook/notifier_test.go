@@ -314,3 +314,26 @@ func TestNotifyStopsAtTheFirstFailure(t *testing.T) {
 		t.Fatalf("sent %d requests past a failure", rc.requests)
 	}
 }
+
+// TestCredentialsAreReadAtEverySend: a rotated key applies to the next
+// batch; a Secret that cannot be read is retried, nothing sent.
+func TestCredentialsAreReadAtEverySend(t *testing.T) {
+	rc, srv := newReceiver(t)
+	var calls int
+	var fail error
+	n := newNotifier(t, srv.URL, func(c *Config) {
+		c.HMACKey, c.Token = nil, ""
+		c.Credentials = func(context.Context) ([]byte, string, error) {
+			calls++
+			return []byte(key), "tok", fail
+		}
+	})
+	batch := []output.Delivery{{Event: finding("a", zenv1.SeverityHigh), Trigger: output.TriggerCreated}}
+	if _, err := n.Notify(context.Background(), batch); err != nil || calls != 1 || rc.requests != 1 {
+		t.Fatalf("got %v, %d reads, %d requests", err, calls, rc.requests)
+	}
+	fail = errors.New(`secret "hub-key" not found`)
+	if retry, err := n.Notify(context.Background(), batch); !retry || !errors.Is(err, fail) || rc.requests != 1 {
+		t.Fatalf("unreadable Secret: %v %v, %d requests", retry, err, rc.requests)
+	}
+}
