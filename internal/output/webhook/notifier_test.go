@@ -104,7 +104,7 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func newNotifier(t *testing.T, url string, mod func(*Config)) *Notifier {
+func newNotifier(t testing.TB, url string, mod func(*Config)) *Notifier {
 	t.Helper()
 	cfg := Config{URL: url, HMACKey: []byte(key), Token: "tok", Cluster: "cluster-a",
 		Headers: map[string]string{"X-Tenant": "blue"}, Client: &http.Client{Timeout: 5 * time.Second},
