@@ -19,8 +19,10 @@ import (
 // intake's own metrics; per-source series are this package's.
 const sourcesLabel = "sources"
 
-// mediaTypes a webhook source reads.
-var mediaTypes = []string{"application/json"}
+// mediaTypes a webhook source reads: JSON, and the CloudEvents JSON
+// formats (structured and batched), which another zen-watcher's webhook
+// output sends to a hub.
+var mediaTypes = []string{"application/json", "application/cloudevents+json", "application/cloudevents-batch+json"}
 
 // webhook configures src's endpoint on this replica. A spec that cannot
 // run answers 503 until it is fixed; a Secret that cannot be read for a
