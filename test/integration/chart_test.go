@@ -22,8 +22,10 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	zenv1 "github.com/kube-zen/zen-watcher/api/v1"
 	"github.com/kube-zen/zen-watcher/api/v1alpha1"
@@ -148,8 +150,21 @@ func TestChartLeastPrivilegeOnRealAPIServer(t *testing.T) {
 	})
 
 	feedEverySource(t, rc, admin, toolsNS, hc, base, token)
+	// The Warning Events example in the release namespace: the chart grants
+	// what it watches (dynamicSources.watchRules) and what it reads of it.
+	warnings := exampleSource(t, "warning-events.yaml", ns)
+	adminClient, err := client.New(rc, client.Options{Scheme: scheme.Scheme})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := adminClient.Create(ctx, warnings); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.CoreV1().Events(toolsNS).Create(ctx, k8sEvent(toolsNS, "chart-backoff", corev1.EventTypeWarning, "BackOff", "Back-off restarting failed container"), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
 	dyn := dynamic.NewForConfigOrDie(rc)
-	want := []string{"trivy", "kyverno", "kube-bench", "checkov", "falco", "audit"}
+	want := []string{"trivy", "kyverno", "kube-bench", "checkov", "falco", "audit", warnings.Name}
 	eventually(t, "an event from every source", func() error {
 		seen := map[string]bool{}
 		list, err := dyn.Resource(zaeGVR).List(ctx, metav1.ListOptions{})
