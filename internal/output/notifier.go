@@ -59,3 +59,13 @@ func RetryAfter(err error) (time.Duration, bool) {
 	}
 	return 0, false
 }
+
+// Resender is a notifier whose receiver forgets what is not sent again,
+// as Alertmanager forgets an alert after its resolve_timeout. The engine
+// sends the open findings it delivered (or, after a restart, that match)
+// again every ResendInterval, as Created, from what it keeps in memory:
+// without details.
+type Resender interface {
+	Notifier
+	ResendInterval() time.Duration
+}

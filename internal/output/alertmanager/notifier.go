@@ -1,0 +1,181 @@
+package alertmanager
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kube-zen/zen-watcher/api/v1alpha1"
+	"github.com/kube-zen/zen-watcher/internal/output"
+)
+
+// ResendInterval is how often open findings are sent again: well below
+// Alertmanager's default resolve_timeout of 5 minutes, so that one missed
+// round does not let an alert expire.
+const ResendInterval = time.Minute
+
+// requestTimeout bounds one POST; a slow Alertmanager holds only its own
+// output.
+const requestTimeout = 10 * time.Second
+
+// maxErrorBody is how much of a refusal's body is kept for lastError.
+const maxErrorBody = 512
+
+// Notifier posts alerts to one Alertmanager.
+type Notifier struct {
+	endpoint string
+	client   *http.Client
+	token    *v1alpha1.SecretKeyRef
+	secrets  output.Secrets
+	now      func() time.Time
+}
+
+var _ output.Resender = (*Notifier)(nil)
+
+// New builds the notifier of an output's spec.alertmanager, reading its
+// TLS Secrets now; the bearer token is read at every send (through the
+// Secret reader's short cache), so a rotated token applies at once.
+func New(ctx context.Context, o *v1alpha1.ZenOutput, secrets output.Secrets) (output.Notifier, error) {
+	spec := o.Spec.Alertmanager
+	if spec == nil {
+		return nil, errors.New("spec.alertmanager is not set")
+	}
+	u, err := url.Parse(spec.URL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("spec.alertmanager.url %q is not an http(s) URL", spec.URL)
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/") + "/api/v2/alerts"
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	if spec.TLS != nil {
+		cfg, err := tlsConfig(ctx, spec.TLS, secrets)
+		if err != nil {
+			return nil, err
+		}
+		tr.TLSClientConfig = cfg
+	}
+	if spec.BearerTokenSecretRef != nil {
+		if _, err := secrets(ctx, *spec.BearerTokenSecretRef); err != nil {
+			return nil, err
+		}
+	}
+	return &Notifier{
+		endpoint: u.String(), client: &http.Client{Transport: tr, Timeout: requestTimeout},
+		token: spec.BearerTokenSecretRef, secrets: secrets, now: time.Now,
+	}, nil
+}
+
+// tlsConfig reads the CA and the client certificate the spec names.
+func tlsConfig(ctx context.Context, spec *v1alpha1.OutputTLS, secrets output.Secrets) (*tls.Config, error) {
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	if spec.CASecretRef != nil {
+		pem, err := secrets(ctx, *spec.CASecretRef)
+		if err != nil {
+			return nil, err
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("secret %s key %s holds no PEM certificate", spec.CASecretRef.Name, spec.CASecretRef.Key)
+		}
+		cfg.RootCAs = pool
+	}
+	if spec.CertSecretRef != nil && spec.KeySecretRef != nil {
+		certPEM, err := secrets(ctx, *spec.CertSecretRef)
+		if err != nil {
+			return nil, err
+		}
+		keyPEM, err := secrets(ctx, *spec.KeySecretRef)
+		if err != nil {
+			return nil, err
+		}
+		cert, err := tls.X509KeyPair(certPEM, keyPEM)
+		if err != nil {
+			return nil, fmt.Errorf("client certificate from secrets %s and %s: %w", spec.CertSecretRef.Name, spec.KeySecretRef.Name, err)
+		}
+		cfg.Certificates = []tls.Certificate{cert}
+	}
+	return cfg, nil
+}
+
+// ResendInterval implements output.Resender.
+func (n *Notifier) ResendInterval() time.Duration { return ResendInterval }
+
+// Notify posts the batch as one list of alerts.
+func (n *Notifier) Notify(ctx context.Context, batch []output.Delivery) (bool, error) {
+	now := n.now()
+	alerts := make([]alert, 0, len(batch))
+	for _, d := range batch {
+		alerts = append(alerts, toAlert(d, now))
+	}
+	body, err := json.Marshal(alerts)
+	if err != nil {
+		return false, fmt.Errorf("encoding alerts: %w", err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, n.endpoint, bytes.NewReader(body))
+	if err != nil {
+		return false, fmt.Errorf("building the request: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if n.token != nil {
+		tok, err := n.secrets(ctx, *n.token)
+		if err != nil {
+			return true, fmt.Errorf("reading the bearer token: %w", err)
+		}
+		req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(tok)))
+	}
+	resp, err := n.client.Do(req)
+	if err != nil {
+		return true, fmt.Errorf("posting %d alerts to %s: %w", len(alerts), n.endpoint, err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	return classify(resp, snippet, now)
+}
+
+// classify turns a response into the contract's (retry, err): a 2xx is
+// success, a 5xx, 408 or 429 may pass later (after Retry-After if the
+// receiver gave one), any other status will not.
+func classify(resp *http.Response, body []byte, now time.Time) (bool, error) {
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		return false, nil
+	}
+	err := fmt.Errorf("alertmanager answered %s: %s", resp.Status, strings.TrimSpace(string(body)))
+	retry := resp.StatusCode >= 500 || resp.StatusCode == http.StatusRequestTimeout || resp.StatusCode == http.StatusTooManyRequests
+	if !retry {
+		return false, err
+	}
+	if after, ok := ParseRetryAfter(resp.Header.Get("Retry-After"), now); ok {
+		return true, &output.RetryAfterError{After: after, Err: err}
+	}
+	return true, err
+}
+
+// ParseRetryAfter reads a Retry-After header: a number of seconds or an
+// HTTP date. A date in the past is no wait; anything else is ignored.
+func ParseRetryAfter(v string, now time.Time) (time.Duration, bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, false
+	}
+	if s, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if s < 0 || s > int64(24*time.Hour/time.Second) {
+			return 0, false
+		}
+		return time.Duration(s) * time.Second, true
+	}
+	t, err := http.ParseTime(v)
+	if err != nil {
+		return 0, false
+	}
+	return max(t.Sub(now), 0), true
+}
