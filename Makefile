@@ -24,6 +24,14 @@ KUBECTL        := $(K8S_BIN)/kubectl
 # hack/tools' Kubernetes pins.
 PROM_TOOLS_DIR := $(TOOLS_DIR)/prometheus
 PROMTOOL       := $(BIN)/promtool
+# Alertmanager, for the output integration tests: a module of its own too.
+# Its web UI's assets are built by npm and are not in the Go module, so
+# go:embed would fail: the build vendors the module and lays a UI-less
+# ui/web.go over the vendored one (go build -overlay).
+AM_TOOLS_DIR   := $(TOOLS_DIR)/alertmanager
+AM_BUILD_DIR   := $(BIN)/.alertmanager-build
+ALERTMANAGER   := $(BIN)/alertmanager
+AM_VERSION     := $(shell awk '$$1 == "github.com/prometheus/alertmanager" { print $$2; exit }' $(AM_TOOLS_DIR)/go.mod)
 PROMQL_NAMES   := $(BIN)/promql-names
 RULES_DIR      := deploy/charts/zen-watcher/rules
 
@@ -120,7 +128,7 @@ fmt-check: ## Fail when a Go file is not gofmt-ed.
 ##@ Tools (built from the Go module proxy; cached: a second run does nothing)
 
 .PHONY: tools
-tools: $(KUBE_APISERVER) $(ETCD) $(KUBECTL) $(CONTROLLER_GEN) $(STATICCHECK) $(HELM) $(PROMQL_NAMES) ## Build the control plane and code tools.
+tools: $(KUBE_APISERVER) $(ETCD) $(KUBECTL) $(CONTROLLER_GEN) $(STATICCHECK) $(HELM) $(PROMQL_NAMES) $(ALERTMANAGER) ## Build the control plane, code tools and Alertmanager.
 
 $(KUBE_APISERVER): $(TOOLS_DEPS)
 	cd $(TOOLS_DIR) && $(GO) build -ldflags '$(K8S_LDFLAGS)' -o $@ k8s.io/kubernetes/cmd/kube-apiserver
@@ -136,6 +144,14 @@ $(PROMTOOL): $(PROM_TOOLS_DIR)/go.mod $(PROM_TOOLS_DIR)/go.sum
 	cd $(PROM_TOOLS_DIR) && $(GO) build -o $@ github.com/prometheus/prometheus/cmd/promtool
 $(PROMQL_NAMES): $(PROM_TOOLS_DIR)/go.mod $(PROM_TOOLS_DIR)/go.sum $(PROM_TOOLS_DIR)/promqlnames/main.go
 	cd $(PROM_TOOLS_DIR) && $(GO) build -o $@ ./promqlnames
+$(ALERTMANAGER): $(AM_TOOLS_DIR)/go.mod $(AM_TOOLS_DIR)/go.sum $(AM_TOOLS_DIR)/ui.go.overlay
+	rm -rf $(AM_BUILD_DIR) && mkdir -p $(AM_BUILD_DIR)
+	cp $(AM_TOOLS_DIR)/go.mod $(AM_TOOLS_DIR)/go.sum $(AM_BUILD_DIR)/
+	cd $(AM_BUILD_DIR) && $(GO) mod vendor -e 2>/dev/null
+	printf '{"Replace":{"%s/vendor/github.com/prometheus/alertmanager/ui/web.go":"%s"}}' \
+	  $(AM_BUILD_DIR) $(CURDIR)/$(AM_TOOLS_DIR)/ui.go.overlay > $(AM_BUILD_DIR)/overlay.json
+	cd $(AM_BUILD_DIR) && nice $(GO) build -mod=vendor -overlay overlay.json \
+	  -ldflags '-X github.com/prometheus/common/version.Version=$(AM_VERSION:v%=%)' -o $@ github.com/prometheus/alertmanager/cmd/alertmanager
 # A module of its own (see its go.mod): Helm's graph must not move the control plane's versions.
 $(HELM): $(HELM_TOOLS)/go.mod $(HELM_TOOLS)/go.sum
 	cd $(HELM_TOOLS) && $(GO) build -trimpath -ldflags '-s -w -X helm.sh/helm/v4/internal/version.version=$(HELM_VERSION)' -o $@ helm.sh/helm/v4/cmd/helm

@@ -151,5 +151,9 @@ func Run(ctx context.Context, opts Options) error {
 		ln.Close()
 		return err
 	}
+	if err := d.addOutputs(ctx, mgr, rc, opts.Registry); err != nil {
+		ln.Close()
+		return err
+	}
 	return runManager(ctx, mgr, cfg.ShutdownTimeout, log)
 }

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	zenv1 "github.com/kube-zen/zen-watcher/api/v1"
 	"github.com/kube-zen/zen-watcher/api/v1alpha1"
 	"github.com/kube-zen/zen-watcher/internal/config"
 	"github.com/kube-zen/zen-watcher/internal/leader"
@@ -27,11 +29,8 @@ import (
 // daemon's API budget, so that a busy writer never delays a renewal.
 func newManager(rc, base *rest.Config, cfg config.Config, log *slog.Logger) (manager.Manager, error) {
 	grace := drainBudget(cfg.ShutdownTimeout)
-	scheme := runtime.NewScheme()
-	if err := clientgoscheme.AddToScheme(scheme); err != nil {
-		return nil, err
-	}
-	if err := v1alpha1.AddToScheme(scheme); err != nil {
+	scheme, err := newScheme()
+	if err != nil {
 		return nil, err
 	}
 	opts := manager.Options{
@@ -66,6 +65,16 @@ func newManager(rc, base *rest.Config, cfg config.Config, log *slog.Logger) (man
 		return nil, fmt.Errorf("building the manager: %w", err)
 	}
 	return mgr, nil
+}
+
+// newScheme knows the built-in kinds and zen-watcher's own, so that the
+// manager's controllers and caches can read ZenAgentEvents and ZenOutputs.
+func newScheme() (*runtime.Scheme, error) {
+	s := runtime.NewScheme()
+	if err := errors.Join(clientgoscheme.AddToScheme(s), zenv1.AddToScheme(s), v1alpha1.AddToScheme(s)); err != nil {
+		return nil, fmt.Errorf("building the manager's scheme: %w", err)
+	}
+	return s, nil
 }
 
 // releaseReserve is the part of SHUTDOWN_TIMEOUT kept for releasing the

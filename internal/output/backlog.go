@@ -109,3 +109,8 @@ func (b *backlog) oldest() *item {
 
 // len is the number of waiting items.
 func (b *backlog) len() int { return b.n }
+
+// BacklogSize is the default bound of an output's pending deliveries:
+// about 10,000 × 150 bytes of memory per output at most, and hours of a
+// busy cluster's findings for a receiver that is down.
+const BacklogSize = 10_000

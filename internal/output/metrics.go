@@ -37,7 +37,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		}, labels),
 		dropped: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "zen_watcher_output_dropped_total",
-			Help: "Deliveries a ZenOutput's full backlog gave up (OUTPUT_BACKLOG_SIZE), the oldest of the lowest severity first.",
+			Help: "Deliveries a ZenOutput's full backlog (BacklogSize, 10,000) gave up, the oldest of the lowest severity first.",
 		}, labels),
 		backlog: f.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "zen_watcher_output_backlog",

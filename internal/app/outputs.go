@@ -1,0 +1,87 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+
+	zenv1 "github.com/kube-zen/zen-watcher/api/v1"
+	"github.com/kube-zen/zen-watcher/api/v1alpha1"
+	"github.com/kube-zen/zen-watcher/internal/output"
+	"github.com/kube-zen/zen-watcher/internal/output/alertmanager"
+	"github.com/kube-zen/zen-watcher/internal/secretref"
+)
+
+// outputCheckpoint spaces an output's status writes: the duplicates a
+// crash can cause are what was delivered within it, plus what was in flight.
+const outputCheckpoint = 2 * time.Second
+
+// outputBackoff spaces the retries of a failing batch: 1 s doubling to a
+// minute, each wait up to half as long again at random, so that outputs
+// failing together do not retry in step.
+var outputBackoff = wait.Backoff{Duration: time.Second, Factor: 2, Jitter: 0.5, Steps: math.MaxInt32, Cap: time.Minute}
+
+// outputBuilders makes the notifier of each ZenOutput kind.
+var outputBuilders = map[string]output.Builder{
+	v1alpha1.OutputTypeAlertmanager: alertmanager.New,
+}
+
+// addOutputs adds the ZenOutput controller and the delivery engine to
+// mgr; both run on the leader only. The engine's event cache is its own,
+// without details, apart from the manager's.
+func (d *daemon) addOutputs(ctx context.Context, mgr manager.Manager, rc *rest.Config, reg prometheus.Registerer) error {
+	log := d.log.With("component", "outputs")
+	events, err := cache.New(rc, cache.Options{Scheme: mgr.GetScheme(), ByObject: map[client.Object]cache.ByObject{
+		&zenv1.ZenAgentEvent{}: {Transform: output.StripEvent},
+	}})
+	if err != nil {
+		return fmt.Errorf("building the outputs' event cache: %w", err)
+	}
+	eng := output.NewEngine(output.Options{
+		Events: events, Reader: mgr.GetAPIReader(), Client: mgr.GetClient(), OwnNamespace: d.cfg.PodNamespace,
+		BacklogSize: output.BacklogSize, CheckpointInterval: outputCheckpoint, Backoff: outputBackoff, Registry: reg, Log: log,
+	})
+	if err := mgr.Add(d.gate.Runnable("outputs", func(ctx context.Context) {
+		if err := eng.Run(ctx); err != nil {
+			log.Error("output engine stopped", "error", err.Error())
+		}
+	})); err != nil {
+		return fmt.Errorf("adding the output engine: %w", err)
+	}
+	cs, err := kubernetes.NewForConfig(rc)
+	if err != nil {
+		return fmt.Errorf("building the Secret client: %w", err)
+	}
+	c := &output.Controller{
+		Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Engine: eng, Builders: outputBuilders,
+		Secrets: secretref.NewReader(cs.CoreV1(), serviceAccount(ctx, cs, log)), OwnNamespace: d.cfg.PodNamespace, Log: log,
+	}
+	if err := c.SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("adding the ZenOutput controller: %w", err)
+	}
+	return nil
+}
+
+// serviceAccount is who zen-watcher runs as, for the RoleBinding a
+// SecretForbidden condition suggests; unknown (empty) if the API server
+// does not say.
+func serviceAccount(ctx context.Context, cs kubernetes.Interface, log *slog.Logger) types.NamespacedName {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	self, err := secretref.Self(ctx, cs.AuthenticationV1())
+	if err != nil {
+		log.Warn("could not tell zen-watcher's ServiceAccount; SecretForbidden hints will not name it", "error", err.Error())
+	}
+	return self
+}
