@@ -151,7 +151,7 @@ func Run(ctx context.Context, opts Options) error {
 		ln.Close()
 		return err
 	}
-	if err := d.addOutputs(ctx, mgr, rc, opts.Registry); err != nil {
+	if err := d.addOutputs(mgr, rc, opts.Registry); err != nil {
 		ln.Close()
 		return err
 	}

@@ -7,9 +7,11 @@ import (
 	"math"
 	"time"
 
+	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -18,6 +20,7 @@ import (
 
 	zenv1 "github.com/kube-zen/zen-watcher/api/v1"
 	"github.com/kube-zen/zen-watcher/api/v1alpha1"
+	"github.com/kube-zen/zen-watcher/internal/config"
 	"github.com/kube-zen/zen-watcher/internal/output"
 	"github.com/kube-zen/zen-watcher/internal/output/alertmanager"
 	"github.com/kube-zen/zen-watcher/internal/secretref"
@@ -33,14 +36,18 @@ const outputCheckpoint = 2 * time.Second
 var outputBackoff = wait.Backoff{Duration: time.Second, Factor: 2, Jitter: 0.5, Steps: math.MaxInt32, Cap: time.Minute}
 
 // outputBuilders makes the notifier of each ZenOutput kind.
-var outputBuilders = map[string]output.Builder{
-	v1alpha1.OutputTypeAlertmanager: alertmanager.New,
+func outputBuilders(cfg config.Config) map[string]output.Builder {
+	return map[string]output.Builder{
+		v1alpha1.OutputTypeAlertmanager: alertmanager.Builder(cfg.AlertmanagerResendInterval),
+	}
 }
 
 // addOutputs adds the ZenOutput controller and the delivery engine to
-// mgr; both run on the leader only. The engine's event cache is its own,
-// without details, apart from the manager's.
-func (d *daemon) addOutputs(ctx context.Context, mgr manager.Manager, rc *rest.Config, reg prometheus.Registerer) error {
+// mgr, as one runnable on the leader only. It starts them once both CRDs
+// are served; until then, and in a cluster without the ZenOutput CRD,
+// everything else runs. The engine's event cache is its own, without
+// details, apart from the manager's.
+func (d *daemon) addOutputs(mgr manager.Manager, rc *rest.Config, reg prometheus.Registerer) error {
 	log := d.log.With("component", "outputs")
 	events, err := cache.New(rc, cache.Options{Scheme: mgr.GetScheme(), ByObject: map[client.Object]cache.ByObject{
 		&zenv1.ZenAgentEvent{}: {Transform: output.StripEvent},
@@ -52,25 +59,63 @@ func (d *daemon) addOutputs(ctx context.Context, mgr manager.Manager, rc *rest.C
 		Events: events, Reader: mgr.GetAPIReader(), Client: mgr.GetClient(), OwnNamespace: d.cfg.PodNamespace,
 		BacklogSize: output.BacklogSize, CheckpointInterval: outputCheckpoint, Backoff: outputBackoff, Registry: reg, Log: log,
 	})
-	if err := mgr.Add(d.gate.Runnable("outputs", func(ctx context.Context) {
-		if err := eng.Run(ctx); err != nil {
-			log.Error("output engine stopped", "error", err.Error())
-		}
-	})); err != nil {
-		return fmt.Errorf("adding the output engine: %w", err)
-	}
 	cs, err := kubernetes.NewForConfig(rc)
 	if err != nil {
 		return fmt.Errorf("building the Secret client: %w", err)
 	}
-	c := &output.Controller{
-		Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Engine: eng, Builders: outputBuilders,
-		Secrets: secretref.NewReader(cs.CoreV1(), serviceAccount(ctx, cs, log)), OwnNamespace: d.cfg.PodNamespace, Log: log,
+	run := func(ctx context.Context) {
+		select {
+		case <-d.crdServed:
+		case <-ctx.Done():
+			return
+		}
+		if !waitServed(ctx, cs.Discovery(), v1alpha1.GroupVersion.String(), v1alpha1.ZenOutputResource, d.cfg.WatchInterval, log) {
+			return
+		}
+		c := &output.Controller{
+			Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Engine: eng, Builders: outputBuilders(d.cfg),
+			Secrets: secretref.NewReader(cs.CoreV1(), serviceAccount(ctx, cs, log)), OwnNamespace: d.cfg.PodNamespace, Log: log,
+		}
+		engineDone := make(chan struct{})
+		go func() {
+			defer close(engineDone)
+			if err := eng.Run(ctx); err != nil {
+				log.Error("output engine stopped", "error", err.Error())
+			}
+		}()
+		if err := c.Run(ctx, mgr.GetCache(), logr.FromSlogHandler(log.Handler())); err != nil {
+			log.Error("ZenOutput controller stopped", "error", err.Error())
+		}
+		<-engineDone
 	}
-	if err := c.SetupWithManager(mgr); err != nil {
-		return fmt.Errorf("adding the ZenOutput controller: %w", err)
+	if err := mgr.Add(d.gate.Runnable("outputs", run)); err != nil {
+		return fmt.Errorf("adding the outputs: %w", err)
 	}
 	return nil
+}
+
+// waitServed polls discovery until the API server serves resource in
+// groupVersion; false when ctx ended first.
+func waitServed(ctx context.Context, disc discovery.DiscoveryInterface, groupVersion, resource string, every time.Duration, log *slog.Logger) bool {
+	logged := false
+	for {
+		if list, err := disc.ServerResourcesForGroupVersion(groupVersion); err == nil {
+			for _, r := range list.APIResources {
+				if r.Name == resource {
+					return true
+				}
+			}
+		}
+		if !logged {
+			log.Info("ZenOutput CRD not served; outputs start once it is", "groupVersion", groupVersion)
+			logged = true
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(every):
+		}
+	}
 }
 
 // serviceAccount is who zen-watcher runs as, for the RoleBinding a

@@ -106,6 +106,9 @@ type Config struct {
 	ToolNamespaces ToolNamespaces
 	// Webhooks configures the Falco and audit intake.
 	Webhooks Webhooks
+	// AlertmanagerResendInterval is how often Alertmanager outputs send
+	// their open findings again, below Alertmanager's resolve_timeout.
+	AlertmanagerResendInterval time.Duration
 }
 
 // ToolNamespaces holds the namespace each tool is expected to run in.
@@ -167,7 +170,8 @@ func Load(getenv Getenv) (Config, error) {
 			KubeBench: r.dnsLabel("KUBE_BENCH_NAMESPACE", "kube-bench"),
 			Checkov:   r.dnsLabel("CHECKOV_NAMESPACE", "checkov"),
 		},
-		Webhooks: loadWebhooks(&r),
+		Webhooks:                   loadWebhooks(&r),
+		AlertmanagerResendInterval: r.duration("ALERTMANAGER_RESEND_INTERVAL", time.Minute, time.Second, 4*time.Minute),
 	}
 	c.LeaderElection = loadLeaderElection(&r, podNamespace, c.EventNamespace)
 	checkShutdown(&r, &c)

@@ -6,15 +6,19 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/go-logr/logr"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/util/retry"
-	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	ctrl "sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/manager"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	"github.com/kube-zen/zen-watcher/api/v1alpha1"
 	"github.com/kube-zen/zen-watcher/internal/secretref"
@@ -43,13 +47,24 @@ type Controller struct {
 	Log          *slog.Logger
 }
 
-// SetupWithManager registers the controller; like every controller, it
-// runs on the leader only. Status writes do not wake it.
-func (c *Controller) SetupWithManager(mgr manager.Manager) error {
-	return builder.ControllerManagedBy(mgr).
-		Named("zenoutput").
-		For(&v1alpha1.ZenOutput{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
-		Complete(c)
+// Run runs the controller until ctx ends, watching ZenOutputs through
+// c (the manager's cache). It is not added to the manager: the daemon
+// starts it on the leader once the ZenOutput CRD is served, so that a
+// cluster without it runs everything else. Status writes do not wake it.
+func (c *Controller) Run(ctx context.Context, informers cache.Cache, logger logr.Logger) error {
+	ctl, err := controller.NewUnmanaged("zenoutput", controller.Options{
+		Reconciler: c, SkipNameValidation: ptr.To(true), Logger: logger,
+		// A slow Secret read or engine sync must not stop other outputs' reconciles.
+		MaxConcurrentReconciles: 2,
+	})
+	if err != nil {
+		return fmt.Errorf("building the ZenOutput controller: %w", err)
+	}
+	if err := ctl.Watch(source.Kind(informers, &v1alpha1.ZenOutput{}, &handler.TypedEnqueueRequestForObject[*v1alpha1.ZenOutput]{},
+		predicate.TypedGenerationChangedPredicate[*v1alpha1.ZenOutput]{})); err != nil {
+		return fmt.Errorf("watching ZenOutputs: %w", err)
+	}
+	return ctl.Start(ctx)
 }
 
 // Reconcile implements reconcile.Reconciler.

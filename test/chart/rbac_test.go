@@ -33,9 +33,9 @@ func roles(t *testing.T, objs []*unstructured.Unstructured) []ruleSet {
 
 // The daemon's roles, checked by rule before the integration test checks
 // them by behaviour: no wildcards, no secrets but the get tenants grant,
-// no privilege verbs, writes only to ZenAgentEvents, Events and ZenSource
-// status (ZenSources themselves by namespace editors), ConfigMaps only
-// through Roles.
+// no privilege verbs, writes only to ZenAgentEvents, Events and the
+// status of ZenSources and ZenOutputs (those themselves by namespace
+// editors), ConfigMaps only through Roles.
 func TestRBACRulesAreLeast(t *testing.T) {
 	for name, args := range map[string][]string{
 		"defaults": nil,
@@ -67,10 +67,11 @@ func TestRBACRulesAreLeast(t *testing.T) {
 							if res == "configmaps" && s.kind != "Role" {
 								t.Errorf("%s %s grants configmaps cluster-wide", s.kind, s.name)
 							}
-							if res == "zensources" && write && s.name != "zen-watcher-edit" {
-								t.Errorf("%s %s may %s zensources", s.kind, s.name, v)
+							if (res == "zensources" || res == "zenoutputs") && write && s.name != "zen-watcher-edit" {
+								t.Errorf("%s %s may %s %s", s.kind, s.name, v, res)
 							}
-							if write && !slices.Contains([]string{"zenagentevents", "events", "tokenreviews", "subjectaccessreviews", "deadletters/replay", "leases", "zensources", "zensources/status"}, res) {
+							if write && !slices.Contains([]string{"zenagentevents", "events", "tokenreviews", "subjectaccessreviews", "selfsubjectreviews", "deadletters/replay", "leases",
+								"zensources", "zensources/status", "zenoutputs", "zenoutputs/status"}, res) {
 								t.Errorf("%s %s may %s %s", s.kind, s.name, v, res)
 							}
 							if res == "leases" && (s.kind != "Role" || v == "delete") {

@@ -3,5 +3,5 @@
 // ZenWatcherFinding, firing from the finding's firstSeen and ended when it
 // is resolved. Alertmanager forgets an alert that is not sent again within
 // its resolve_timeout (5 minutes by default), so the engine re-sends open
-// findings every ResendInterval (1 minute).
+// findings every ALERTMANAGER_RESEND_INTERVAL (1 minute by default).
 package alertmanager

@@ -19,10 +19,11 @@ import (
 	"github.com/kube-zen/zen-watcher/internal/output"
 )
 
-// ResendInterval is how often open findings are sent again: well below
-// Alertmanager's default resolve_timeout of 5 minutes, so that one missed
-// round does not let an alert expire.
-const ResendInterval = time.Minute
+// DefaultResendInterval is how often open findings are sent again
+// (ALERTMANAGER_RESEND_INTERVAL): well below Alertmanager's default
+// resolve_timeout of 5 minutes, so that one missed round does not let an
+// alert expire.
+const DefaultResendInterval = time.Minute
 
 // requestTimeout bounds one POST; a slow Alertmanager holds only its own
 // output.
@@ -37,15 +38,24 @@ type Notifier struct {
 	client   *http.Client
 	token    *v1alpha1.SecretKeyRef
 	secrets  output.Secrets
+	resend   time.Duration
 	now      func() time.Time
 }
 
 var _ output.Resender = (*Notifier)(nil)
 
+// Builder returns what builds Alertmanager notifiers that send open
+// findings again every resend.
+func Builder(resend time.Duration) output.Builder {
+	return func(ctx context.Context, o *v1alpha1.ZenOutput, secrets output.Secrets) (output.Notifier, error) {
+		return New(ctx, o, secrets, resend)
+	}
+}
+
 // New builds the notifier of an output's spec.alertmanager, reading its
 // TLS Secrets now; the bearer token is read at every send (through the
 // Secret reader's short cache), so a rotated token applies at once.
-func New(ctx context.Context, o *v1alpha1.ZenOutput, secrets output.Secrets) (output.Notifier, error) {
+func New(ctx context.Context, o *v1alpha1.ZenOutput, secrets output.Secrets, resend time.Duration) (*Notifier, error) {
 	spec := o.Spec.Alertmanager
 	if spec == nil {
 		return nil, errors.New("spec.alertmanager is not set")
@@ -70,7 +80,7 @@ func New(ctx context.Context, o *v1alpha1.ZenOutput, secrets output.Secrets) (ou
 	}
 	return &Notifier{
 		endpoint: u.String(), client: &http.Client{Transport: tr, Timeout: requestTimeout},
-		token: spec.BearerTokenSecretRef, secrets: secrets, now: time.Now,
+		token: spec.BearerTokenSecretRef, secrets: secrets, resend: resend, now: time.Now,
 	}, nil
 }
 
@@ -107,7 +117,7 @@ func tlsConfig(ctx context.Context, spec *v1alpha1.OutputTLS, secrets output.Sec
 }
 
 // ResendInterval implements output.Resender.
-func (n *Notifier) ResendInterval() time.Duration { return ResendInterval }
+func (n *Notifier) ResendInterval() time.Duration { return n.resend }
 
 // Notify posts the batch as one list of alerts.
 func (n *Notifier) Notify(ctx context.Context, batch []output.Delivery) (bool, error) {

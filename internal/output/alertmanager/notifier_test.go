@@ -49,7 +49,7 @@ func newNotifier(t *testing.T, url string, spec *v1alpha1.AlertmanagerOutput, se
 		spec = &v1alpha1.AlertmanagerOutput{}
 	}
 	spec.URL = url
-	n, err := New(context.Background(), &v1alpha1.ZenOutput{Spec: v1alpha1.ZenOutputSpec{Alertmanager: spec}}, secretsOf(secrets))
+	n, err := New(context.Background(), &v1alpha1.ZenOutput{Spec: v1alpha1.ZenOutputSpec{Alertmanager: spec}}, secretsOf(secrets), DefaultResendInterval)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +148,7 @@ func TestNewRefusesBadSpecs(t *testing.T) {
 		"no token":      spec(v1alpha1.AlertmanagerOutput{URL: "https://am", BearerTokenSecretRef: &v1alpha1.SecretKeyRef{Name: "x", Key: "y"}}),
 		"not this kind": {},
 	} {
-		if _, err := New(context.Background(), o, secrets); err == nil {
+		if _, err := New(context.Background(), o, secrets, DefaultResendInterval); err == nil {
 			t.Errorf("%s: no error", name)
 		}
 	}
