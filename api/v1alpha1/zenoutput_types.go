@@ -175,7 +175,8 @@ const (
 // repeating everything: every change of a finding up to ResourceVersion is
 // delivered, dropped by the backlog policy, or needed no delivery.
 type OutputProgress struct {
-	// ResourceVersion of the last ZenAgentEvent change fully handled.
+	// ResourceVersion of the last ZenAgentEvent change fully handled;
+	// empty when none had been seen, so that every stored one is due.
 	ResourceVersion string `json:"resourceVersion"`
 	// CreatedBefore is the newest creationTimestamp of a finding handled
 	// up to ResourceVersion: a finding changed later but created no later

@@ -63,7 +63,10 @@ func (d *daemon) addOutputs(mgr manager.Manager, rc *rest.Config, reg prometheus
 	if err != nil {
 		return fmt.Errorf("building the Secret client: %w", err)
 	}
+	logger := logr.FromSlogHandler(log.Handler())
 	run := func(ctx context.Context) {
+		// client-go's reflectors log through the context's logger.
+		ctx = logr.NewContext(ctx, logger)
 		select {
 		case <-d.crdServed:
 		case <-ctx.Done():
@@ -83,7 +86,7 @@ func (d *daemon) addOutputs(mgr manager.Manager, rc *rest.Config, reg prometheus
 				log.Error("output engine stopped", "error", err.Error())
 			}
 		}()
-		if err := c.Run(ctx, mgr.GetCache(), logr.FromSlogHandler(log.Handler())); err != nil {
+		if err := c.Run(ctx, mgr.GetCache(), logger); err != nil {
 			log.Error("ZenOutput controller stopped", "error", err.Error())
 		}
 		<-engineDone

@@ -200,9 +200,11 @@ func (e *Engine) Apply(ctx context.Context, o *v1alpha1.ZenOutput, m *Matcher, n
 }
 
 // recover queues, for a new output, what changed after its stored
-// progress; an output without progress starts from now. Called with e.mu.
+// progress; an output without progress starts from now, and one whose
+// progress has no resource version (written before any event existed)
+// from the beginning. Called with e.mu.
 func (e *Engine) recover(w *worker, p *v1alpha1.OutputProgress) {
-	if p == nil || p.ResourceVersion == "" {
+	if p == nil {
 		return
 	}
 	from := Mark{ResourceVersion: p.ResourceVersion}

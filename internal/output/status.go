@@ -80,13 +80,13 @@ func (w *worker) write(ctx context.Context, m Mark) {
 		}
 		o.Status.Delivered, o.Status.Failed, o.Status.Dropped, o.Status.Backlog = st.delivered, st.failed, st.dropped, backlog
 		o.Status.LastDeliveryTime, o.Status.LastError = st.lastDelivery, st.lastError
-		if m.ResourceVersion != "" {
-			p := &v1alpha1.OutputProgress{ResourceVersion: m.ResourceVersion}
-			if !m.CreatedBefore.IsZero() {
-				p.CreatedBefore = &metav1.Time{Time: m.CreatedBefore}
-			}
-			o.Status.Progress = p
+		// An empty resource version is progress too: the engine had seen no
+		// event yet, so everything stored since is due.
+		p := &v1alpha1.OutputProgress{ResourceVersion: m.ResourceVersion}
+		if !m.CreatedBefore.IsZero() {
+			p.CreatedBefore = &metav1.Time{Time: m.CreatedBefore}
 		}
+		o.Status.Progress = p
 		c := st.delivering
 		c.ObservedGeneration = o.Generation
 		meta.SetStatusCondition(&o.Status.Conditions, c)
