@@ -17,6 +17,7 @@ import (
 	"k8s.io/client-go/dynamic"
 
 	zenv1 "github.com/kube-zen/zen-watcher/api/v1"
+	"github.com/kube-zen/zen-watcher/api/v1alpha1"
 	"github.com/kube-zen/zen-watcher/internal/config"
 	"github.com/kube-zen/zen-watcher/internal/finding"
 	"github.com/kube-zen/zen-watcher/internal/webhook"
@@ -130,6 +131,11 @@ func TestEveryMetricIsEmitted(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+
+	// An output delivering the findings below, for the zen_watcher_output_ series.
+	rcv := newReceiver(t)
+	createOutput(t, home, "metrics", v1alpha1.ZenOutputSpec{Alertmanager: &v1alpha1.AlertmanagerOutput{URL: rcv.srv.URL}})
+	outputReady(t, home, "metrics", "True")
 
 	long := synthetic(home, 2, time.Now())
 	long.Severity = zenv1.SeverityCritical

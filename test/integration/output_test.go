@@ -133,3 +133,32 @@ func TestOutputIsolationAndRetries(t *testing.T) {
 	writes := counterValue(t, d.registry, "zen_watcher_output_status_writes_total")
 	t.Logf("3 outputs: %v findings delivered, %v status writes", delivered, writes)
 }
+
+// TestOutputWritesPerDeliveredFinding measures what at-least-once costs
+// the API server: status writes (watermark, counters) per finding
+// delivered, in a burst of 200 findings to one output. The writes are
+// coalesced every 2 seconds, so they do not grow with the findings.
+func TestOutputWritesPerDeliveredFinding(t *testing.T) {
+	own := newNamespace(t)
+	d := outputDaemon(t, own, 4*time.Minute)
+	rcv := newReceiver(t)
+	createOutput(t, own, "burst", v1alpha1.ZenOutputSpec{Alertmanager: &v1alpha1.AlertmanagerOutput{URL: rcv.srv.URL}})
+	outputReady(t, own, "burst", "True")
+	writesBefore := counterValue(t, d.registry, "zen_watcher_output_status_writes_total")
+	names := findingNames("burst", 200)
+	for _, n := range names {
+		storeFinding(t, own, n, "HIGH")
+	}
+	eventually(t, "the burst delivered", rcv.hasAll(names))
+	eventually(t, "the status caught up", func() error {
+		if st := outputStatus(t, own, "burst"); st.Delivered != int64(len(names)) || st.Backlog != 0 {
+			return fmt.Errorf("delivered %d, backlog %d", st.Delivered, st.Backlog)
+		}
+		return nil
+	})
+	writes := counterValue(t, d.registry, "zen_watcher_output_status_writes_total") - writesBefore
+	t.Logf("%d findings delivered with %v status writes: %.3f writes per finding", len(names), writes, writes/float64(len(names)))
+	if writes >= float64(len(names)) {
+		t.Fatalf("%v status writes for %d findings: progress is not batched", writes, len(names))
+	}
+}
