@@ -8,14 +8,10 @@ import (
 	"github.com/kube-zen/zen-watcher/internal/celexpr"
 )
 
-// The filter's environment and limits are FILTER_EXPRESSION's (see
-// internal/pipeline): a user writes one expression for both.
-const (
-	celCostLimit      = 100_000
-	celInterruptEvery = 100
-	celMaxExprLen     = 4096
-	celVar            = "finding"
-)
+// celVar is the one variable a ZenOutput's filter sees: `finding`, with
+// the members, environment and limits of FILTER_EXPRESSION (see
+// internal/pipeline), so that one expression works in both places.
+const celVar = "finding"
 
 var (
 	celFields         = []string{"category", "dedupKey", "detectedAt", "details", "eventType", "resolved", "resource", "rule", "severity", "source", "title"}
@@ -26,12 +22,9 @@ var (
 // evaluates to bool; a member `finding` lacks is an error here, not on
 // every evaluation.
 func compileFilter(expr string) (cel.Program, error) {
-	env, err := cel.NewEnv(
-		cel.Variable(celVar, cel.MapType(cel.StringType, cel.DynType)),
-		cel.ParserExpressionSizeLimit(celMaxExprLen),
-	)
+	env, err := celexpr.NewEnv(celVar)
 	if err != nil {
-		return nil, fmt.Errorf("creating CEL environment: %w", err)
+		return nil, err
 	}
 	checked, iss := env.Compile(expr)
 	if iss.Err() != nil {
@@ -43,9 +36,9 @@ func compileFilter(expr string) (cel.Program, error) {
 	if err := celexpr.Check(checked.NativeRep(), celexpr.Members{celVar: celFields, celVar + ".resource": celResourceFields}); err != nil {
 		return nil, fmt.Errorf("filter %q: %w", expr, err)
 	}
-	prg, err := env.Program(checked, cel.CostLimit(celCostLimit), cel.InterruptCheckFrequency(celInterruptEvery))
+	prg, err := celexpr.Program(env, checked, celexpr.CostLimit)
 	if err != nil {
-		return nil, fmt.Errorf("building filter %q: %w", expr, err)
+		return nil, fmt.Errorf("filter %q: %w", expr, err)
 	}
 	return prg, nil
 }

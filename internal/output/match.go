@@ -1,6 +1,7 @@
 package output
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -79,7 +80,7 @@ func (m *Matcher) HasFilter() bool { return m.filter != nil }
 // Filter evaluates the CEL filter on e, which must carry its details. An
 // evaluation error counts as no match, with the error, as the pipeline's
 // FILTER_EXPRESSION does with the finding kept out.
-func (m *Matcher) Filter(e *zenv1.ZenAgentEvent) (bool, error) {
+func (m *Matcher) Filter(ctx context.Context, e *zenv1.ZenAgentEvent) (bool, error) {
 	if m.filter == nil {
 		return true, nil
 	}
@@ -87,7 +88,7 @@ func (m *Matcher) Filter(e *zenv1.ZenAgentEvent) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	out, _, err := m.filter.Eval(in)
+	out, _, err := m.filter.ContextEval(ctx, in)
 	if err != nil {
 		return false, fmt.Errorf("evaluating filter %q on %s/%s: %w", m.filterSaved, e.Namespace, e.Name, err)
 	}

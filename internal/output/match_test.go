@@ -1,6 +1,7 @@
 package output
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -69,12 +70,12 @@ func TestMatcherFilter(t *testing.T) {
 		`{"rule":"Terminal shell in container"}`:   true,
 		`{"rule":"Read sensitive file untrusted"}`: false,
 	} {
-		got, err := m.Filter(finding("ns", "falco", "HIGH", details))
+		got, err := m.Filter(context.Background(), finding("ns", "falco", "HIGH", details))
 		if err != nil || got != want {
 			t.Errorf("Filter(%s) = %v, %v; want %v", details, got, err, want)
 		}
 	}
-	if _, err := m.Filter(finding("ns", "falco", "HIGH", `{"rule":`)); err == nil {
+	if _, err := m.Filter(context.Background(), finding("ns", "falco", "HIGH", `{"rule":`)); err == nil {
 		t.Error("details that are not JSON must be an error, not a match")
 	}
 	for expr, want := range map[string]string{

@@ -134,7 +134,7 @@ func (w *worker) rebuildOpen(ctx context.Context) {
 			if err := w.e.opts.Reader.Get(ctx, key(ev), &full); err != nil {
 				continue
 			}
-			if ok, _ := m.Filter(&full); !ok {
+			if ok, _ := m.Filter(ctx, &full); !ok {
 				continue
 			}
 		}

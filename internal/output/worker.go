@@ -241,7 +241,7 @@ func (w *worker) resolve(ctx context.Context, m *Matcher, batch []*item) ([]Deli
 			}
 			return nil, nil, fmt.Errorf("reading event %s for delivery: %w", it.key, err)
 		}
-		ok, err := m.Filter(&ev)
+		ok, err := m.Filter(ctx, &ev)
 		if err != nil {
 			w.e.metrics.failed.WithLabelValues(w.key.Namespace, w.key.Name).Inc()
 			w.mu.Lock()

@@ -8,15 +8,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/kube-zen/zen-watcher/api/v1alpha1"
 	"github.com/kube-zen/zen-watcher/internal/output"
+	"github.com/kube-zen/zen-watcher/internal/output/httpsend"
 )
 
 // DefaultResendInterval is how often open findings are sent again
@@ -28,9 +27,6 @@ const DefaultResendInterval = time.Minute
 // requestTimeout bounds one POST; a slow Alertmanager holds only its own
 // output.
 const requestTimeout = 10 * time.Second
-
-// maxErrorBody is how much of a refusal's body is kept for lastError.
-const maxErrorBody = 512
 
 // Notifier posts alerts to one Alertmanager.
 type Notifier struct {
@@ -119,7 +115,9 @@ func tlsConfig(ctx context.Context, spec *v1alpha1.OutputTLS, secrets output.Sec
 // ResendInterval implements output.Resender.
 func (n *Notifier) ResendInterval() time.Duration { return n.resend }
 
-// Notify posts the batch as one list of alerts.
+// Notify posts the batch as one list of alerts; the answer is classified
+// as every HTTP output's is (httpsend): 2xx accepted, 408, 429, 5xx and
+// network errors retried, after Retry-After when given, other 4xx refused.
 func (n *Notifier) Notify(ctx context.Context, batch []output.Delivery) (bool, error) {
 	now := n.now()
 	alerts := make([]alert, 0, len(batch))
@@ -142,50 +140,5 @@ func (n *Notifier) Notify(ctx context.Context, batch []output.Delivery) (bool, e
 		}
 		req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(tok)))
 	}
-	resp, err := n.client.Do(req)
-	if err != nil {
-		return true, fmt.Errorf("posting %d alerts to %s: %w", len(alerts), n.endpoint, err)
-	}
-	defer func() { _ = resp.Body.Close() }()
-	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
-	return classify(resp, snippet, now)
-}
-
-// classify turns a response into the contract's (retry, err): a 2xx is
-// success, a 5xx, 408 or 429 may pass later (after Retry-After if the
-// receiver gave one), any other status will not.
-func classify(resp *http.Response, body []byte, now time.Time) (bool, error) {
-	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		return false, nil
-	}
-	err := fmt.Errorf("alertmanager answered %s: %s", resp.Status, strings.TrimSpace(string(body)))
-	retry := resp.StatusCode >= 500 || resp.StatusCode == http.StatusRequestTimeout || resp.StatusCode == http.StatusTooManyRequests
-	if !retry {
-		return false, err
-	}
-	if after, ok := ParseRetryAfter(resp.Header.Get("Retry-After"), now); ok {
-		return true, &output.RetryAfterError{After: after, Err: err}
-	}
-	return true, err
-}
-
-// ParseRetryAfter reads a Retry-After header: a number of seconds or an
-// HTTP date. A date in the past is no wait; anything else is ignored.
-func ParseRetryAfter(v string, now time.Time) (time.Duration, bool) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0, false
-	}
-	if s, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if s < 0 || s > int64(24*time.Hour/time.Second) {
-			return 0, false
-		}
-		return time.Duration(s) * time.Second, true
-	}
-	t, err := http.ParseTime(v)
-	if err != nil {
-		return 0, false
-	}
-	return max(t.Sub(now), 0), true
+	return httpsend.Do(ctx, n.client, req, n.now)
 }

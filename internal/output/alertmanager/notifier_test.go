@@ -3,6 +3,7 @@ package alertmanager
 import (
 	"context"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"io"
 	"net/http"
@@ -167,4 +168,8 @@ func TestNotifyVerifiesWithTheGivenCA(t *testing.T) {
 	if _, err := plain.Notify(context.Background(), []output.Delivery{{Event: event("Open")}}); err == nil {
 		t.Fatal("without the CA, a self-signed server must be refused")
 	}
+}
+
+func certPEM(der []byte) string {
+	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
 }
