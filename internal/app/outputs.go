@@ -49,14 +49,8 @@ func outputBuilders(cfg config.Config) map[string]output.Builder {
 // details, apart from the manager's.
 func (d *daemon) addOutputs(mgr manager.Manager, rc *rest.Config, reg prometheus.Registerer) error {
 	log := d.log.With("component", "outputs")
-	events, err := cache.New(rc, cache.Options{Scheme: mgr.GetScheme(), ByObject: map[client.Object]cache.ByObject{
-		&zenv1.ZenAgentEvent{}: {Transform: output.StripEvent},
-	}})
-	if err != nil {
-		return fmt.Errorf("building the outputs' event cache: %w", err)
-	}
 	eng := output.NewEngine(output.Options{
-		Events: events, Reader: mgr.GetAPIReader(), Client: mgr.GetClient(), OwnNamespace: d.cfg.PodNamespace,
+		Reader: mgr.GetAPIReader(), Client: mgr.GetClient(), OwnNamespace: d.cfg.PodNamespace,
 		BacklogSize: output.BacklogSize, CheckpointInterval: outputCheckpoint, Backoff: outputBackoff, Registry: reg, Log: log,
 	})
 	cs, err := kubernetes.NewForConfig(rc)
@@ -79,10 +73,18 @@ func (d *daemon) addOutputs(mgr manager.Manager, rc *rest.Config, reg prometheus
 			Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Engine: eng, Builders: outputBuilders(d.cfg),
 			Secrets: secretref.NewReader(cs.CoreV1(), serviceAccount(ctx, cs, log)), OwnNamespace: d.cfg.PodNamespace, Log: log,
 		}
+		// Built only now: it maps ZenAgentEvent through discovery.
+		events, err := cache.New(rc, cache.Options{Scheme: mgr.GetScheme(), ByObject: map[client.Object]cache.ByObject{
+			&zenv1.ZenAgentEvent{}: {Transform: output.StripEvent},
+		}})
+		if err != nil {
+			log.Error("building the outputs' event cache; outputs are off", "error", err.Error())
+			return
+		}
 		engineDone := make(chan struct{})
 		go func() {
 			defer close(engineDone)
-			if err := eng.Run(ctx); err != nil {
+			if err := eng.Run(ctx, events); err != nil {
 				log.Error("output engine stopped", "error", err.Error())
 			}
 		}()

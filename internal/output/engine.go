@@ -21,9 +21,6 @@ import (
 
 // Options configure the engine.
 type Options struct {
-	// Events is a cache of ZenAgentEvents in every namespace, built with
-	// StripEvent as its transform, that the engine starts and owns.
-	Events cache.Cache
 	// Reader reads one event, details included, at delivery (uncached).
 	Reader client.Reader
 	// Client writes ZenOutput status.
@@ -50,6 +47,9 @@ type Engine struct {
 	opts    Options
 	metrics *metrics
 	synced  chan struct{}
+	// events is the cache of ZenAgentEvents that Run starts; set before
+	// synced is closed, read only after.
+	events cache.Cache
 
 	mu      sync.Mutex
 	ctx     context.Context // the engine's run; outputs live within it
@@ -82,12 +82,14 @@ func StripEvent(obj any) (any, error) {
 	return s, nil
 }
 
-// Run watches the events and runs the outputs until ctx ends.
-func (e *Engine) Run(ctx context.Context) error {
+// Run watches the events through events, a cache of ZenAgentEvents in
+// every namespace built with StripEvent as its transform, which it starts
+// and owns, and runs the outputs until ctx ends. It runs once.
+func (e *Engine) Run(ctx context.Context, events cache.Cache) error {
 	e.mu.Lock()
-	e.ctx = ctx
+	e.ctx, e.events = ctx, events
 	e.mu.Unlock()
-	inf, err := e.opts.Events.GetInformer(ctx, &zenv1.ZenAgentEvent{})
+	inf, err := events.GetInformer(ctx, &zenv1.ZenAgentEvent{})
 	if err != nil {
 		return fmt.Errorf("watching ZenAgentEvents for outputs: %w", err)
 	}
@@ -108,12 +110,12 @@ func (e *Engine) Run(ctx context.Context) error {
 		return fmt.Errorf("adding the outputs' event handler: %w", err)
 	}
 	go func() {
-		if e.opts.Events.WaitForCacheSync(ctx) {
+		if e.events.WaitForCacheSync(ctx) {
 			close(e.synced)
 			e.opts.Log.Info("output engine synced", "resourceVersion", e.currentMark().ResourceVersion)
 		}
 	}()
-	if err := e.opts.Events.Start(ctx); err != nil {
+	if err := e.events.Start(ctx); err != nil {
 		return fmt.Errorf("event cache for outputs: %w", err)
 	}
 	e.mu.Lock()
@@ -212,7 +214,7 @@ func (e *Engine) recover(w *worker, p *v1alpha1.OutputProgress) {
 		from.CreatedBefore = p.CreatedBefore.Time
 	}
 	var list zenv1.ZenAgentEventList
-	if err := e.opts.Events.List(e.ctx, &list); err != nil {
+	if err := e.events.List(e.ctx, &list); err != nil {
 		e.opts.Log.Error("listing events to resume an output; it resumes from now", "output", w.key.String(), "error", err.Error())
 		return
 	}
@@ -261,7 +263,7 @@ func (e *Engine) Forget(k types.NamespacedName) {
 // event returns the cached (detail-less) event k, if any.
 func (e *Engine) event(ctx context.Context, k types.NamespacedName) (*zenv1.ZenAgentEvent, bool) {
 	var ev zenv1.ZenAgentEvent
-	if err := e.opts.Events.Get(ctx, k, &ev); err != nil {
+	if err := e.events.Get(ctx, k, &ev); err != nil {
 		return nil, false
 	}
 	return &ev, true

@@ -119,7 +119,7 @@ func (w *worker) rebuildOpen(ctx context.Context) {
 	if m.Namespace != "" {
 		opts = append(opts, client.InNamespace(m.Namespace))
 	}
-	if err := w.e.opts.Events.List(ctx, &list, opts...); err != nil {
+	if err := w.e.events.List(ctx, &list, opts...); err != nil {
 		w.e.opts.Log.Error("listing open findings to resend", "output", w.key.String(), "error", err.Error())
 		return
 	}
