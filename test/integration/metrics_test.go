@@ -113,6 +113,11 @@ func TestEveryMetricIsEmitted(t *testing.T) {
 		map[string]string{"results.json": fixture(t, "kube-bench/full_run_cis-1.6_wg-policy-sample.json")})
 	d.waitReady(t, 200)
 
+	// An output delivering the findings below, for the zen_watcher_output_ series.
+	rcv := newReceiver(t)
+	createOutput(t, home, "metrics", v1alpha1.ZenOutputSpec{Alertmanager: &v1alpha1.AlertmanagerOutput{URL: rcv.srv.URL}})
+	outputReady(t, home, "metrics", "True")
+
 	// An event stored without the key label: invisible to the index, so the
 	// daemon's create meets AlreadyExists.
 	pre := synthetic(home, 1, time.Now())
@@ -131,11 +136,6 @@ func TestEveryMetricIsEmitted(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-
-	// An output delivering the findings below, for the zen_watcher_output_ series.
-	rcv := newReceiver(t)
-	createOutput(t, home, "metrics", v1alpha1.ZenOutputSpec{Alertmanager: &v1alpha1.AlertmanagerOutput{URL: rcv.srv.URL}})
-	outputReady(t, home, "metrics", "True")
 
 	long := synthetic(home, 2, time.Now())
 	long.Severity = zenv1.SeverityCritical
