@@ -49,8 +49,14 @@ func outputBuilders(cfg config.Config) map[string]output.Builder {
 // details, apart from the manager's.
 func (d *daemon) addOutputs(mgr manager.Manager, rc *rest.Config, reg prometheus.Registerer) error {
 	log := d.log.With("component", "outputs")
+	// zen-watcher's own namespace, whose outputs see every namespace: the
+	// same home as ZenSources', POD_NAMESPACE, else EVENT_NAMESPACE.
+	home := d.cfg.PodNamespace
+	if home == "" {
+		home = d.cfg.EventNamespace
+	}
 	eng := output.NewEngine(output.Options{
-		Reader: mgr.GetAPIReader(), Client: mgr.GetClient(), OwnNamespace: d.cfg.PodNamespace,
+		Reader: mgr.GetAPIReader(), Client: mgr.GetClient(), OwnNamespace: home,
 		BacklogSize: output.BacklogSize, CheckpointInterval: outputCheckpoint, Backoff: outputBackoff, Registry: reg, Log: log,
 	})
 	cs, err := kubernetes.NewForConfig(rc)
@@ -71,7 +77,7 @@ func (d *daemon) addOutputs(mgr manager.Manager, rc *rest.Config, reg prometheus
 		}
 		c := &output.Controller{
 			Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Engine: eng, Builders: outputBuilders(d.cfg),
-			Secrets: secretref.NewReader(cs.CoreV1(), serviceAccount(ctx, cs, log)), OwnNamespace: d.cfg.PodNamespace, Log: log,
+			Secrets: secretref.NewReader(cs.CoreV1(), serviceAccount(ctx, cs, log)), OwnNamespace: home, Log: log,
 		}
 		// Built only now: it maps ZenAgentEvent through discovery.
 		events, err := cache.New(rc, cache.Options{Scheme: mgr.GetScheme(), ByObject: map[client.Object]cache.ByObject{
