@@ -9,12 +9,17 @@ import (
 	"testing"
 	"time"
 
+	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	zenv1 "github.com/kube-zen/zen-watcher/api/v1"
 	"github.com/kube-zen/zen-watcher/api/v1alpha1"
 	"github.com/kube-zen/zen-watcher/internal/config"
+	"github.com/kube-zen/zen-watcher/internal/secretref"
 )
 
 // TestZenSourceWebhooks runs two tenants' webhook sources of one name on a
@@ -280,4 +285,53 @@ func alertEvents(t *testing.T, ns string, want, resolved int) error {
 		return fmt.Errorf("%d alert events, %d resolved", n, r)
 	}
 	return nil
+}
+
+// TestZenSourceSecretForbidden runs the daemon as a ServiceAccount with
+// everything it needs but Secrets: a tenant's source is Ready=False,
+// SecretForbidden, and the RoleBinding its message names, created as
+// written, makes it ready and served without a restart.
+func TestZenSourceSecretForbidden(t *testing.T) {
+	ctx := context.Background()
+	home, tenant := newNamespace(t), newNamespace(t)
+	user := "system:serviceaccount:" + home + ":zen-watcher"
+	read := []string{"get", "list", "watch"}
+	grant(t, "zen-"+home+"-base", user,
+		rule("zen.kube-zen.io", []string{"zenagentevents"}, "get", "list", "watch", "create", "patch", "delete"),
+		rule("zen.kube-zen.io", []string{"zensources"}, read...),
+		rule("zen.kube-zen.io", []string{"zensources/status"}, "update"),
+		rule("coordination.k8s.io", []string{"leases"}, "get", "create", "update"),
+		rule("", []string{"configmaps", "pods", "namespaces"}, read...),
+		rule("events.k8s.io", []string{"events"}, "create", "patch", "update"),
+		rule("authentication.k8s.io", []string{"tokenreviews"}, "create"),
+		rule("authorization.k8s.io", []string{"subjectaccessreviews"}, "create"),
+	)
+	secrets := &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: secretref.DefaultClusterRole},
+		Rules: []rbacv1.PolicyRule{rule("", []string{"secrets"}, "get")}}
+	if err := k8sClient.Create(ctx, secrets); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+	rc := rest.CopyConfig(restConfig)
+	rc.Impersonate = rest.ImpersonationConfig{UserName: user}
+	d := startDaemonWith(t, rc, func(c *config.Config) {
+		c.PodNamespace, c.WatchNamespace = home, home
+		c.Webhooks.Token = webhookToken
+	})
+	putSecret(t, tenant, "intake", map[string]string{"token": "tenant-token"})
+	src := tokenSource(tenant, "intake")
+	if err := k8sClient.Create(ctx, src); err != nil {
+		t.Fatal(err)
+	}
+	key := client.ObjectKeyFromObject(src)
+	st := readyIs(t, key, metav1.ConditionFalse, v1alpha1.ReasonSecretForbidden)
+	msg := meta.FindStatusCondition(st.Status.Conditions, v1alpha1.ConditionReady).Message
+	i := strings.Index(msg, "kubectl ")
+	if i < 0 || !strings.Contains(msg, "create rolebinding") || !strings.Contains(msg, secretref.DefaultClusterRole) || !strings.Contains(msg, home+":zen-watcher") {
+		t.Fatalf("the message does not name the grant: %s", msg)
+	}
+	path := "/api/v1/sources/" + tenant + "/intake"
+	d.postUntil(t, path, "tenant-token", []byte(`{"id":"a","severity":"LOW"}`), http.StatusServiceUnavailable)
+	kubectl(t, strings.Fields(msg[i:])[1:]...)
+	readyIs(t, key, metav1.ConditionTrue, v1alpha1.ReasonReady)
+	d.postUntil(t, path, "tenant-token", []byte(`{"id":"a","severity":"LOW"}`), http.StatusAccepted)
 }
