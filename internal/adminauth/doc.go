@@ -11,8 +11,8 @@
 // kube-rbac-proxy found before us. /metrics is authorized as the API
 // server's own metrics are, by get on the non-resource URL /metrics.
 //
-// The review plumbing is k8s.io/apiserver's delegating authenticator and
-// authorizer, with their caches: answers are reused for a few seconds, so
+// The reviews are plain client-go calls with an expiring LRU cache each:
+// answers are reused for a few seconds, so
 // a scraper or a script polling the DLQ costs the API server about one
 // review pair per cacheTTL, not one per call. A webhook token is refused
 // before any review, so it never leaves the daemon.

@@ -11,10 +11,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/apimachinery/pkg/util/wait"
-	"k8s.io/apiserver/pkg/authentication/authenticator"
-	"k8s.io/apiserver/pkg/authentication/authenticatorfactory"
-	"k8s.io/apiserver/pkg/authorization/authorizer"
-	"k8s.io/apiserver/pkg/authorization/authorizerfactory"
 	authenticationv1 "k8s.io/client-go/kubernetes/typed/authentication/v1"
 	authorizationv1 "k8s.io/client-go/kubernetes/typed/authorization/v1"
 
@@ -25,8 +21,7 @@ import (
 // it: RBAC rules may name resources no API server knows.
 const Group = "zen.kube-zen.io"
 
-// Review tuning. The API server's own delegating options use the same
-// cache lifetimes; a token revoked, or a binding removed, takes effect
+// Review tuning, as the API server's own delegating options have it: a token revoked, or a binding removed, takes effect
 // within cacheTTL.
 const (
 	cacheTTL      = 10 * time.Second
@@ -57,35 +52,20 @@ type Options struct {
 
 // Guard authenticates and authorizes requests before its handlers run.
 type Guard struct {
-	authn        authenticator.Request
-	authz        authorizer.Authorizer
+	reviews      *reviewer
 	namespace    string
 	webhookToken func(string) bool
 	decisions    *prometheus.CounterVec
 	log          *slog.Logger
 }
 
-// New builds a Guard on the delegating authenticator and authorizer.
+// New builds a Guard that asks the cluster with TokenReviews and
+// SubjectAccessReviews.
 func New(opts Options) (*Guard, error) {
-	authn, _, err := authenticatorfactory.DelegatingAuthenticatorConfig{
-		TokenAccessReviewClient:  opts.Authentication,
-		TokenAccessReviewTimeout: reviewTimeout,
-		WebhookRetryBackoff:      &reviewBackoff,
-		CacheTTL:                 cacheTTL,
-	}.New()
-	if err != nil {
-		return nil, fmt.Errorf("building the TokenReview authenticator: %w", err)
+	if opts.Authentication == nil || opts.Authorization == nil {
+		return nil, errors.New("admin guard: the TokenReview and SubjectAccessReview clients are required")
 	}
-	authz, err := authorizerfactory.DelegatingAuthorizerConfig{
-		SubjectAccessReviewClient: opts.Authorization,
-		AllowCacheTTL:             cacheTTL,
-		DenyCacheTTL:              cacheTTL,
-		WebhookRetryBackoff:       &reviewBackoff,
-	}.New()
-	if err != nil {
-		return nil, fmt.Errorf("building the SubjectAccessReview authorizer: %w", err)
-	}
-	g := &Guard{authn: authn, authz: authz, namespace: opts.Namespace, webhookToken: opts.WebhookToken, log: opts.Logger,
+	g := &Guard{reviews: newReviewer(opts.Authentication, opts.Authorization), namespace: opts.Namespace, webhookToken: opts.WebhookToken, log: opts.Logger,
 		decisions: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "zen_watcher_admin_requests_total",
 			Help: "Requests to the admin API and guarded /metrics, by operation and outcome (allowed, unauthenticated, forbidden, unavailable).",
@@ -100,18 +80,14 @@ func New(opts Options) (*Guard, error) {
 // resource (and subresource) in group zen.kube-zen.io, in the Guard's
 // namespace. operation names the call in metrics and logs.
 func (g *Guard) Resource(operation, verb, resource, subresource string, h http.Handler) http.Handler {
-	return g.guard(operation, h, func(a *authorizer.AttributesRecord) {
-		a.ResourceRequest, a.Verb, a.APIGroup, a.APIVersion = true, verb, Group, "v1"
-		a.Namespace, a.Resource, a.Subresource = g.namespace, resource, subresource
-	})
+	return g.guard(operation, h, attributes{resource: true, verb: verb, group: Group, version: "v1",
+		namespace: g.namespace, kind: resource, subresource: subresource})
 }
 
 // NonResource guards h with a non-resource URL check: the caller needs
 // verb on path, as for the API server's own /metrics.
 func (g *Guard) NonResource(operation, verb, path string, h http.Handler) http.Handler {
-	return g.guard(operation, h, func(a *authorizer.AttributesRecord) {
-		a.Verb, a.Path = verb, path
-	})
+	return g.guard(operation, h, attributes{verb: verb, path: path})
 }
 
 // Reasons of refused requests, in problem bodies and logs.
@@ -131,7 +107,7 @@ const (
 	outcomeUnavailable     = "unavailable"
 )
 
-func (g *Guard) guard(operation string, h http.Handler, attrs func(*authorizer.AttributesRecord)) http.Handler {
+func (g *Guard) guard(operation string, h http.Handler, a attributes) http.Handler {
 	// Touch every label pair once, so dashboards see zeros, not gaps.
 	for _, o := range []string{outcomeAllowed, outcomeUnauthenticated, outcomeForbidden, outcomeUnavailable} {
 		g.decisions.WithLabelValues(operation, o)
@@ -146,20 +122,21 @@ func (g *Guard) guard(operation string, h http.Handler, attrs func(*authorizer.A
 			g.refuse(w, r, operation, http.StatusUnauthorized, reasonWebhookToken, "", "a webhook token does not open the admin API; send a Kubernetes bearer token")
 			return
 		}
-		resp, ok, err := g.authn.AuthenticateRequest(r)
-		if !ok {
-			if err != nil {
-				g.log.Debug("token review refused the token", "operation", operation, "error", err.Error())
-			}
+		u, ok, err := g.reviews.authenticate(r.Context(), token)
+		switch {
+		case err != nil && r.Context().Err() == nil:
+			g.log.Warn("token review failed", "operation", operation, "error", err.Error())
+			w.Header().Set("Retry-After", "5")
+			g.refuse(w, r, operation, http.StatusServiceUnavailable, reasonUnavailable, "", "the TokenReview could not be made; retry later")
+			return
+		case !ok:
 			g.refuse(w, r, operation, http.StatusUnauthorized, reasonInvalidToken, "", "the cluster's TokenReview did not accept the bearer token")
 			return
 		}
-		a := &authorizer.AttributesRecord{User: resp.User}
-		attrs(a)
-		decision, why, err := g.authz.Authorize(r.Context(), a)
-		user := resp.User.GetName()
+		allowed, why, err := g.reviews.authorize(r.Context(), u, a)
+		user := u.Username
 		switch {
-		case decision == authorizer.DecisionAllow:
+		case allowed:
 			g.decisions.WithLabelValues(operation, outcomeAllowed).Inc()
 			h.ServeHTTP(w, r)
 		case err != nil && !errors.Is(err, context.Canceled):
@@ -167,7 +144,7 @@ func (g *Guard) guard(operation string, h http.Handler, attrs func(*authorizer.A
 			w.Header().Set("Retry-After", "5")
 			g.refuse(w, r, operation, http.StatusServiceUnavailable, reasonUnavailable, user, "the SubjectAccessReview could not be made; retry later")
 		default:
-			detail := fmt.Sprintf("%s may not %s", user, describe(a))
+			detail := fmt.Sprintf("%s may not %s", user, a.describe())
 			if why != "" {
 				detail += ": " + why
 			}
@@ -178,15 +155,15 @@ func (g *Guard) guard(operation string, h http.Handler, attrs func(*authorizer.A
 
 // describe says what a check needs, in RBAC's words, so the problem tells
 // an operator which rule to grant.
-func describe(a *authorizer.AttributesRecord) string {
-	if !a.ResourceRequest {
-		return fmt.Sprintf("%s the non-resource URL %s", a.Verb, a.Path)
+func (a attributes) describe() string {
+	if !a.resource {
+		return fmt.Sprintf("%s the non-resource URL %s", a.verb, a.path)
 	}
-	res := a.Resource
-	if a.Subresource != "" {
-		res += "/" + a.Subresource
+	res := a.kind
+	if a.subresource != "" {
+		res += "/" + a.subresource
 	}
-	return fmt.Sprintf("%s %s.%s in namespace %s", a.Verb, res, a.APIGroup, a.Namespace)
+	return fmt.Sprintf("%s %s.%s in namespace %s", a.verb, res, a.group, a.namespace)
 }
 
 // bearerToken reads the one Authorization: Bearer header, or says why not.

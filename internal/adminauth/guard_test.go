@@ -4,8 +4,6 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-
-	"k8s.io/apiserver/pkg/authorization/authorizer"
 )
 
 // The guard's decisions are tested against a real API server, with real
@@ -43,16 +41,16 @@ func TestBearerToken(t *testing.T) {
 
 func TestDescribeNamesTheRuleToGrant(t *testing.T) {
 	for _, tc := range []struct {
-		a    authorizer.AttributesRecord
+		a    attributes
 		want string
 	}{
-		{authorizer.AttributesRecord{ResourceRequest: true, Verb: "create", APIGroup: Group, Resource: "deadletters", Subresource: "replay", Namespace: "zen"},
+		{attributes{resource: true, verb: "create", group: Group, kind: "deadletters", subresource: "replay", namespace: "zen"},
 			"create deadletters/replay.zen.kube-zen.io in namespace zen"},
-		{authorizer.AttributesRecord{ResourceRequest: true, Verb: "list", APIGroup: Group, Resource: "tools", Namespace: "zen"},
+		{attributes{resource: true, verb: "list", group: Group, kind: "tools", namespace: "zen"},
 			"list tools.zen.kube-zen.io in namespace zen"},
-		{authorizer.AttributesRecord{Verb: "get", Path: "/metrics"}, "get the non-resource URL /metrics"},
+		{attributes{verb: "get", path: "/metrics"}, "get the non-resource URL /metrics"},
 	} {
-		if got := describe(&tc.a); got != tc.want {
+		if got := tc.a.describe(); got != tc.want {
 			t.Errorf("got %q, want %q", got, tc.want)
 		}
 	}
