@@ -41,6 +41,9 @@ type Config struct {
 	DedupWindow time.Duration
 	// EventNamespace receives findings that have no namespace of their own.
 	EventNamespace string
+	// ClusterName names this cluster to the outputs' receivers; empty means
+	// the kube-system namespace's UID, read when an output first needs it.
+	ClusterName string
 	// PodNamespace is the daemon's own namespace (POD_NAMESPACE), where
 	// admin API calls are authorized; empty when unset.
 	PodNamespace string
@@ -138,6 +141,7 @@ func Load(getenv Getenv) (Config, error) {
 		DedupWindow:       r.optionalDuration("DEDUP_WINDOW", time.Second, 365*24*time.Hour),
 		EventNamespace:    r.dnsLabel("EVENT_NAMESPACE", defaultEventNamespace),
 		PodNamespace:      podNamespace,
+		ClusterName:       r.dnsSubdomain("CLUSTER_NAME", ""),
 		WatchNamespace:    r.dnsLabel("WATCH_NAMESPACE", ""),
 		BehaviorMode:      BehaviorMode(r.oneOf("BEHAVIOR_MODE", string(BehaviorAll), string(BehaviorAll), string(BehaviorConservative), string(BehaviorSecurityOnly), string(BehaviorCustom))),
 		FilterExpression:  r.text("FILTER_EXPRESSION", "", 4096),

@@ -87,9 +87,13 @@ func TestLoadValidValues(t *testing.T) {
 		"FALCO_NAMESPACE":      "runtime",
 		"KUBE_BENCH_NAMESPACE": "bench",
 		"CHECKOV_NAMESPACE":    "iac",
+		"CLUSTER_NAME":         "prod-eu-1.example",
 	}))
 	if err != nil {
 		t.Fatalf("Load: %v", err)
+	}
+	if c.ClusterName != "prod-eu-1.example" {
+		t.Errorf("ClusterName = %q", c.ClusterName)
 	}
 	if c.WatchInterval != time.Second || c.DedupWindow != 24*time.Hour || c.WatchNamespace != "apps" ||
 		c.BehaviorMode != BehaviorSecurityOnly || c.FalcoBufferSize != 1 || c.AuditBufferSize != 1_000_000 ||
@@ -277,6 +281,9 @@ func TestLoadRejectsBadValues(t *testing.T) {
 		{"AUDIT_MAX_BODY_BYTES", "-1Mi", "from 1024"},
 		{"AUDIT_TRUSTED_USERS", "system:*:admin", "only at the end"},
 		{"AUDIT_TRUSTED_USERS", "alice,,bob", "comma-separated list of user names"},
+		{"CLUSTER_NAME", "Prod EU", "RFC 1123 subdomain"},
+		{"CLUSTER_NAME", "prod/eu", "RFC 1123 subdomain"},
+		{"CLUSTER_NAME", strings.Repeat("a", 254), "RFC 1123 subdomain"},
 	}
 	for _, name := range namespaceVars {
 		for _, v := range badNamespaces {
