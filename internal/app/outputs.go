@@ -20,9 +20,12 @@ import (
 
 	zenv1 "github.com/kube-zen/zen-watcher/api/v1"
 	"github.com/kube-zen/zen-watcher/api/v1alpha1"
+	"github.com/kube-zen/zen-watcher/internal/clusterid"
 	"github.com/kube-zen/zen-watcher/internal/config"
 	"github.com/kube-zen/zen-watcher/internal/output"
 	"github.com/kube-zen/zen-watcher/internal/output/alertmanager"
+	"github.com/kube-zen/zen-watcher/internal/output/slack"
+	"github.com/kube-zen/zen-watcher/internal/output/webhook"
 	"github.com/kube-zen/zen-watcher/internal/secretref"
 )
 
@@ -35,10 +38,13 @@ const outputCheckpoint = 2 * time.Second
 // failing together do not retry in step.
 var outputBackoff = wait.Backoff{Duration: time.Second, Factor: 2, Jitter: 0.5, Steps: math.MaxInt32, Cap: time.Minute}
 
-// outputBuilders makes the notifier of each ZenOutput kind.
-func outputBuilders(cfg config.Config) map[string]output.Builder {
+// outputBuilders makes the notifier of each ZenOutput kind; the webhook
+// and Slack outputs name the cluster (CLUSTER_NAME, else kube-system's UID).
+func outputBuilders(cfg config.Config, cluster *clusterid.Resolver) map[string]output.Builder {
 	return map[string]output.Builder{
 		v1alpha1.OutputTypeAlertmanager: alertmanager.Builder(cfg.AlertmanagerResendInterval),
+		v1alpha1.OutputTypeWebhook:      webhook.Builder(cluster.Name),
+		v1alpha1.OutputTypeSlack:        slack.Builder(cluster.Name),
 	}
 }
 
@@ -76,7 +82,7 @@ func (d *daemon) addOutputs(mgr manager.Manager, rc *rest.Config, reg prometheus
 			return
 		}
 		c := &output.Controller{
-			Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Engine: eng, Builders: outputBuilders(d.cfg),
+			Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Engine: eng, Builders: outputBuilders(d.cfg, clusterid.New(d.cfg.ClusterName, cs.CoreV1())),
 			Secrets: secretref.NewReader(cs.CoreV1(), serviceAccount(ctx, cs, log)), OwnNamespace: home, Log: log,
 		}
 		// Built only now: it maps ZenAgentEvent through discovery.

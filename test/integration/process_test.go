@@ -42,6 +42,12 @@ type process struct {
 // tests need, and waits until it is ready.
 func startProcess(t *testing.T, env ...string) *process {
 	t.Helper()
+	return startProcessOn(t, kubeconfig, env...)
+}
+
+// startProcessOn is startProcess against the control plane of kubeconfigPath.
+func startProcessOn(t *testing.T, kubeconfigPath string, env ...string) *process {
+	t.Helper()
 	bin, err := daemonBinary()
 	if err != nil {
 		t.Fatal(err)
@@ -53,7 +59,7 @@ func startProcess(t *testing.T, env ...string) *process {
 	port := ln.Addr().(*net.TCPAddr).Port
 	ln.Close()
 	p := &process{url: "http://127.0.0.1:" + strconv.Itoa(port), logs: &lockedBuffer{}}
-	p.cmd = exec.Command(bin, "--kubeconfig", kubeconfig)
+	p.cmd = exec.Command(bin, "--kubeconfig", kubeconfigPath)
 	p.cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "WATCHER_PORT=" + strconv.Itoa(port), "WATCH_INTERVAL=1s",
 		"EVENT_TTL=87600h", "SHUTDOWN_DELAY=0"}, env...)
 	p.cmd.Stderr = p.logs
