@@ -12,6 +12,7 @@ import (
 	zenv1 "github.com/kube-zen/zen-watcher/api/v1"
 	"github.com/kube-zen/zen-watcher/api/v1alpha1"
 	"github.com/kube-zen/zen-watcher/internal/celexpr"
+	zenfinding "github.com/kube-zen/zen-watcher/internal/finding"
 )
 
 // Matcher decides which findings, and which of their changes, one output
@@ -32,12 +33,12 @@ type Matcher struct {
 // NewMatcher compiles an output's spec. ownNamespace is zen-watcher's own
 // namespace: an output there sees every namespace.
 func NewMatcher(o *v1alpha1.ZenOutput, ownNamespace string) (*Matcher, error) {
-	m := &Matcher{sources: o.Spec.Sources, on: map[Trigger]bool{}, minRank: severityRank(zenv1.SeverityInfo)}
+	m := &Matcher{sources: o.Spec.Sources, on: map[Trigger]bool{}, minRank: zenfinding.Rank(zenv1.SeverityInfo)}
 	if o.Namespace != ownNamespace {
 		m.Namespace = o.Namespace
 	}
 	if s := o.Spec.MinSeverity; s != "" {
-		m.minRank = severityRank(zenv1.Severity(s))
+		m.minRank = zenfinding.Rank(zenv1.Severity(s))
 		if m.minRank < 0 {
 			return nil, fmt.Errorf("minSeverity %q is not one of CRITICAL, HIGH, MEDIUM, LOW, INFO", s)
 		}
@@ -50,7 +51,7 @@ func NewMatcher(o *v1alpha1.ZenOutput, ownNamespace string) (*Matcher, error) {
 		m.on[Trigger(t)] = true
 	}
 	if o.Spec.Filter != "" {
-		prg, err := compileFilter(o.Spec.Filter)
+		prg, err := celexpr.CompileFindingFilter(o.Spec.Filter)
 		if err != nil {
 			return nil, err
 		}
@@ -68,7 +69,7 @@ func (m *Matcher) Cheap(e *zenv1.ZenAgentEvent) bool {
 	if m.Namespace != "" && e.Namespace != m.Namespace {
 		return false
 	}
-	if r := severityRank(e.Spec.Severity); r < m.minRank {
+	if r := zenfinding.Rank(e.Spec.Severity); r < m.minRank {
 		return false
 	}
 	return len(m.sources) == 0 || slices.Contains(m.sources, e.Spec.Source)
@@ -99,23 +100,6 @@ func (m *Matcher) Filter(ctx context.Context, e *zenv1.ZenAgentEvent) (bool, err
 	return b, nil
 }
 
-// severityRank orders severities, INFO lowest (0); -1 for an unknown one.
-func severityRank(s zenv1.Severity) int {
-	switch s {
-	case zenv1.SeverityCritical:
-		return 4
-	case zenv1.SeverityHigh:
-		return 3
-	case zenv1.SeverityMedium:
-		return 2
-	case zenv1.SeverityLow:
-		return 1
-	case zenv1.SeverityInfo:
-		return 0
-	}
-	return -1
-}
-
 // key names an event.
 func key(e *zenv1.ZenAgentEvent) types.NamespacedName {
 	return types.NamespacedName{Namespace: e.Namespace, Name: e.Name}
@@ -134,7 +118,7 @@ func celInput(e *zenv1.ZenAgentEvent) (*celexpr.Activation, error) {
 	if res := e.Spec.Resource; res != nil {
 		r = [4]string{res.APIVersion, res.Kind, res.Name, res.Namespace}
 	}
-	return &celexpr.Activation{Name: celVar, Value: map[string]any{
+	return &celexpr.Activation{Name: celexpr.FindingVar, Value: map[string]any{
 		"source":     e.Spec.Source,
 		"category":   string(e.Spec.Category),
 		"severity":   string(e.Spec.Severity),

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	zenv1 "github.com/kube-zen/zen-watcher/api/v1"
+	zenfinding "github.com/kube-zen/zen-watcher/internal/finding"
 )
 
 // changeTriggers says which deliveries a change of a stored event calls
@@ -27,7 +28,7 @@ func changeTriggers(old, cur *zenv1.ZenAgentEvent) []Trigger {
 	case resolved:
 		return nil
 	}
-	if severityRank(cur.Spec.Severity) > severityRank(old.Spec.Severity) || countLevel(cur.Status.Count) > countLevel(old.Status.Count) {
+	if zenfinding.Rank(cur.Spec.Severity) > zenfinding.Rank(old.Spec.Severity) || countLevel(cur.Status.Count) > countLevel(old.Status.Count) {
 		return []Trigger{TriggerEscalated}
 	}
 	return nil

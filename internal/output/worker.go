@@ -14,6 +14,7 @@ import (
 
 	zenv1 "github.com/kube-zen/zen-watcher/api/v1"
 	"github.com/kube-zen/zen-watcher/api/v1alpha1"
+	zenfinding "github.com/kube-zen/zen-watcher/internal/finding"
 )
 
 // maxBatch bounds the deliveries handed to a notifier at once.
@@ -86,7 +87,7 @@ func (w *worker) offer(ev *zenv1.ZenAgentEvent, t Trigger, seq uint64, prev Mark
 		w.mu.Unlock()
 		return
 	}
-	dropped := w.backlog.push(&item{key: key(ev), trigger: t, rank: max(severityRank(ev.Spec.Severity), 0), seq: seq, prev: prev, since: since})
+	dropped := w.backlog.push(&item{key: key(ev), trigger: t, rank: max(zenfinding.Rank(ev.Spec.Severity), 0), seq: seq, prev: prev, since: since})
 	if dropped != nil {
 		w.st.dropped++
 		w.st.dirty = true

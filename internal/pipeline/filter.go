@@ -9,6 +9,7 @@ import (
 	"github.com/google/cel-go/common/types"
 
 	zenv1 "github.com/kube-zen/zen-watcher/api/v1"
+	"github.com/kube-zen/zen-watcher/internal/celexpr"
 	"github.com/kube-zen/zen-watcher/internal/config"
 	"github.com/kube-zen/zen-watcher/internal/finding"
 )
@@ -41,7 +42,7 @@ func NewFilterStage(mode config.BehaviorMode, expression string, m *Metrics) (*F
 		if expression == "" {
 			return nil, errors.New("behavior mode custom needs a filter expression")
 		}
-		prg, err := compileFilter(expression)
+		prg, err := celexpr.CompileFindingFilter(expression)
 		if err != nil {
 			return nil, err
 		}
