@@ -300,6 +300,8 @@ func TestZenSourceSecretForbidden(t *testing.T) {
 		rule("zen.kube-zen.io", []string{"zenagentevents"}, "get", "list", "watch", "create", "patch", "delete"),
 		rule("zen.kube-zen.io", []string{"zensources"}, read...),
 		rule("zen.kube-zen.io", []string{"zensources/status"}, "update"),
+		rule("zen.kube-zen.io", []string{"zenoutputs"}, read...),
+		rule("zen.kube-zen.io", []string{"zenoutputs/status"}, "update"),
 		rule("coordination.k8s.io", []string{"leases"}, "get", "create", "update"),
 		rule("", []string{"configmaps", "pods", "namespaces"}, read...),
 		rule("events.k8s.io", []string{"events"}, "create", "patch", "update"),
