@@ -151,8 +151,8 @@ func TestRestartRebuildsPullSourceState(t *testing.T) {
 	})
 	settle(t, third)
 	stop()
-	// 36 creates, 36 first status writes for them, 36 resolutions.
-	want := map[string]int{http.MethodPost: perNode, http.MethodPatch: 2 * perNode}
+	// 36 creates, each complete with its status, and 36 resolutions.
+	want := map[string]int{http.MethodPost: perNode, http.MethodPatch: perNode}
 	if got := changed.counts(); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("restart after changes wrote %v, want %v", got, want)
 	}
