@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -210,12 +211,7 @@ func TestDaemonBecomesReadyAndStopsCleanly(t *testing.T) {
 
 func TestDaemonWithoutAPIServerStaysUnready(t *testing.T) {
 	// A port nothing listens on: connections are refused at once.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := "127.0.0.1:" + strconv.Itoa(freePort(t))
 	d := startDaemon(t, &rest.Config{Host: "https://" + addr})
 	body := d.waitReady(t, http.StatusServiceUnavailable)
 	// Give the first check time to fail, then look again.

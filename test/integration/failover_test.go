@@ -97,9 +97,11 @@ func TestFailover(t *testing.T) {
 		t.Errorf("graceful exit: %v", b.err)
 	}
 	// A clean stop releases the Lease without logging an error: a rollout
-	// must not trip alerts on ERROR logs.
-	if logs := b.logs.String(); strings.Contains(logs, `"level":"ERROR"`) || !strings.Contains(logs, "released the Lease at shutdown") {
-		t.Errorf("a clean stop should log the release, and no error:\n%s", logs)
+	// must not trip alerts on ERROR logs. (The INFO record of the release
+	// comes from the manager's error-draining goroutine and may be cut off
+	// by the exit, so only the absence of errors is asserted.)
+	if logs := b.logs.String(); strings.Contains(logs, `"level":"ERROR"`) {
+		t.Errorf("a clean stop logged an error:\n%s", logs)
 	}
 	if took := b.at.Sub(termed); took > 25*time.Second {
 		t.Errorf("exit took %s, more than SHUTDOWN_TIMEOUT", took)

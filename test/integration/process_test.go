@@ -3,7 +3,6 @@ package integration
 import (
 	"bytes"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -52,12 +51,7 @@ func startProcessOn(t *testing.T, kubeconfigPath string, env ...string) *process
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
+	port := freePort(t)
 	p := &process{url: "http://127.0.0.1:" + strconv.Itoa(port), logs: &lockedBuffer{}}
 	p.cmd = exec.Command(bin, "--kubeconfig", kubeconfigPath)
 	p.cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "WATCHER_PORT=" + strconv.Itoa(port), "WATCH_INTERVAL=1s",

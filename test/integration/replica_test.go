@@ -3,7 +3,6 @@ package integration
 import (
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -34,12 +33,7 @@ func startReplica(t *testing.T, name string, env ...string) *replica {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
+	port := freePort(t)
 	p := &replica{name: name, url: "http://127.0.0.1:" + strconv.Itoa(port), logs: &lockedBuffer{}, exited: make(chan struct{})}
 	p.cmd = exec.Command(bin, "--kubeconfig", kubeconfig)
 	p.cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"),
